@@ -1,0 +1,242 @@
+//! The application: connects to (or starts) PostgreSQL, binds the listener
+//! first (so tests can bind port 0 and read the port back), then serves
+//! until told to stop, with a bounded grace period.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use http::header::HeaderName;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+use tonic_health::server::HealthReporter;
+use tonic_health::ServingStatus;
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::api::articles::ArticleApi;
+use crate::api::claims::ClaimApi;
+use crate::api::entities::EntityApi;
+use crate::config::ServeConfig;
+use crate::pb::v1::article_service_server::ArticleServiceServer;
+use crate::pb::v1::claim_service_server::ClaimServiceServer;
+use crate::pb::v1::entity_service_server::EntityServiceServer;
+use crate::pg_local::{LocalOptions, LocalPostgres};
+use crate::store::{PoolConfig, Store};
+
+/// How often health checks ping the database.
+const HEALTH_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The services' names as health reports them.
+const SERVICES: [&str; 4] = [
+    "",
+    "claimdb.v1.ClaimService",
+    "claimdb.v1.EntityService",
+    "claimdb.v1.ArticleService",
+];
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    store: Store,
+    local_pg: Option<LocalPostgres>,
+    max_message_bytes: usize,
+    grace: Duration,
+}
+
+impl Application {
+    /// Connects to the database (starting a private one when no URL is
+    /// configured), applies migrations, and binds the listener.
+    pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
+        let pool_config = PoolConfig {
+            max_connections: config.db_max_connections,
+            ..PoolConfig::default()
+        };
+        let (options, local_pg) = match &config.database_url {
+            Some(url) => {
+                let options = sqlx::postgres::PgConnectOptions::from_str(url)
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                (options, None)
+            }
+            None => {
+                let dir = config.data_dir();
+                tracing::info!(data_dir = %dir.display(), "no DATABASE_URL: running a local PostgreSQL");
+                let pg = LocalPostgres::start(&dir, &LocalOptions::default()).await?;
+                (pg.connect_options("claimdb"), Some(pg))
+            }
+        };
+        let store = Store::connect_lazy(options, &pool_config);
+        store
+            .migrate()
+            .await
+            .context("applying database migrations (is the database reachable?)")?;
+        let mut app = Self::with_store(config.listen, store, config.max_message_bytes).await?;
+        app.local_pg = local_pg;
+        app.grace = Duration::from_secs(config.shutdown_grace_secs);
+        Ok(app)
+    }
+
+    /// Binds a server over an existing (migrated) store: tests use this with
+    /// port 0 and a fresh database.
+    pub async fn with_store(
+        listen: SocketAddr,
+        store: Store,
+        max_message_bytes: usize,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding {listen}"))?;
+        Ok(Self {
+            listener,
+            store,
+            local_pg: None,
+            max_message_bytes,
+            grace: Duration::from_secs(10),
+        })
+    }
+
+    /// The address actually bound (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish
+    /// for at most the grace period, closes the pool and stops a private
+    /// PostgreSQL.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (reporter, health) = tonic_health::server::health_reporter();
+        let health_task = tokio::spawn(watch_health(self.store.clone(), reporter));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let routes = self.routes(health)?;
+        let mut builder = Server::builder()
+            .accept_http1(true)
+            .layer(cors())
+            .layer(tonic_web::GrpcWebLayer::new());
+        let router = builder.add_routes(routes);
+        let incoming = TcpListenerStream::new(self.listener);
+        let mut server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+            let _ = stop_rx.await;
+        }));
+        let result = tokio::select! {
+            r = &mut server => r,
+            _ = shutdown => {
+                tracing::info!(grace = ?self.grace, "shutting down");
+                let _ = stop_tx.send(());
+                match tokio::time::timeout(self.grace, &mut server).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        tracing::warn!("grace period over; closing remaining connections");
+                        server.abort();
+                        Ok(Ok(()))
+                    }
+                }
+            }
+        };
+        health_task.abort();
+        self.store.close().await;
+        if let Some(pg) = self.local_pg {
+            let _ = tokio::task::spawn_blocking(move || pg.stop()).await;
+        }
+        result.context("server task failed")?.context("server failed")
+    }
+
+    /// The gRPC services (claimdb's, health, reflection v1 and v1alpha).
+    fn routes(
+        &self,
+        health: tonic_health::pb::health_server::HealthServer<
+            impl tonic_health::pb::health_server::Health,
+        >,
+    ) -> anyhow::Result<tonic::service::Routes> {
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(crate::pb::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+        };
+        let v1 = reflection().build_v1().context("building reflection v1")?;
+        let v1alpha = reflection().build_v1alpha().context("building reflection v1alpha")?;
+        let max = self.max_message_bytes;
+        let store = self.store.clone();
+        let mut routes = tonic::service::Routes::builder();
+        routes
+            .add_service(health)
+            .add_service(v1)
+            .add_service(v1alpha)
+            .add_service(
+                ClaimServiceServer::new(ClaimApi::new(store.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            )
+            .add_service(
+                EntityServiceServer::new(EntityApi::new(store.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            )
+            .add_service(
+                ArticleServiceServer::new(ArticleApi::new(store))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            );
+        Ok(routes.routes())
+    }
+}
+
+/// CORS for browsers calling over gRPC-Web: any origin, and the gRPC
+/// trailers exposed so the client can read statuses and error details.
+fn cors() -> CorsLayer {
+    let expose = ["grpc-status", "grpc-message", "grpc-status-details-bin"].map(HeaderName::from_static);
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_headers(Any)
+        .allow_methods(Any)
+        .expose_headers(expose)
+        .max_age(Duration::from_secs(24 * 3600))
+}
+
+/// Pings the database and reports SERVING / NOT_SERVING for every service,
+/// logging each transition once.
+async fn watch_health(store: Store, reporter: HealthReporter) {
+    let mut last: Option<bool> = None;
+    loop {
+        let ok = matches!(
+            tokio::time::timeout(Duration::from_secs(2), store.ping()).await,
+            Ok(Ok(()))
+        );
+        if last != Some(ok) {
+            if ok {
+                tracing::info!("database reachable: SERVING");
+            } else {
+                tracing::warn!("database unreachable: NOT_SERVING");
+            }
+            let status = if ok { ServingStatus::Serving } else { ServingStatus::NotServing };
+            for s in SERVICES {
+                reporter.set_service_status(s, status).await;
+            }
+            last = Some(ok);
+        }
+        tokio::time::sleep(HEALTH_INTERVAL).await;
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

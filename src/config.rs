@@ -1,0 +1,79 @@
+//! Configuration: one typed struct per command, from flags and environment
+//! variables (clap). Every field is listed in the README.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// claimdb: who said what, when, about whom, and where it was reported.
+#[derive(Debug, Parser)]
+#[command(name = "claimdb", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, global = true, env = "CLAIMDB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gRPC server.
+    Serve(ServeConfig),
+}
+
+/// Settings of `claimdb serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Address to serve gRPC (and gRPC-Web) on.
+    #[arg(long, env = "CLAIMDB_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// PostgreSQL URL (`postgres://user@host/db`). When absent, claimdb runs
+    /// its own PostgreSQL from the machine's binaries under `--data-dir`.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Where the private PostgreSQL keeps its data (used without
+    /// DATABASE_URL). Default: /var/lib/claimdb as root, else
+    /// $XDG_DATA_HOME/claimdb (~/.local/share/claimdb).
+    #[arg(long, env = "CLAIMDB_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Most database connections the server holds.
+    #[arg(long, env = "CLAIMDB_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// Largest gRPC message accepted or sent, in bytes.
+    #[arg(long, env = "CLAIMDB_MAX_MESSAGE_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+    /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
+    #[arg(long, env = "CLAIMDB_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl ServeConfig {
+    /// The data directory to use: the flag, else the platform default.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(d) = &self.data_dir {
+            return d.clone();
+        }
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            return PathBuf::from("/var/lib/claimdb");
+        }
+        let data_home = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        data_home.join("claimdb")
+    }
+}

@@ -1,0 +1,488 @@
+//! Reported speech: "X said (that) …", "according to X, …", "…, X said." and mixed claims.
+//!
+//! For every reporting verb outside quote marks that is not already the attribution of a direct
+//! quote, the content clause is located: after the verb (skipping "that", the listener of "told"
+//! and adjuncts such as "in a statement" or "on Wednesday"), or before it when the attribution is
+//! postposed ("The vote was 6-1, according to a member."). The clause runs to the end of the
+//! sentence but stops at a journalist's background clause (", which …"), a second verb of speech
+//! (", saying …", "and declined …") or a semicolon. Content holding quote marks is a mixed claim.
+
+use super::attribution::{is_cue, speaker_after, speaker_before, SpeakerSpan};
+use super::lexicon::{is_in, TELL_VERBS, WEAK_CUES};
+use super::text::{Doc, Sentence, TokKind};
+use super::{ExtractedKind, Raw};
+
+/// Longest content clause, in tokens: bounds the work on pathological input.
+const CONTENT_MAX: usize = 150;
+
+/// Words after a comma that open a clause that is not part of the reported content.
+const CLAUSE_OPENERS: &[&str] = &[
+    "which",
+    "who",
+    "whose",
+    "according",
+    "saying",
+    "adding",
+    "noting",
+    "arguing",
+    "warning",
+    "rejecting",
+    "while",
+    "but",
+    "although",
+    "though",
+    "prompting",
+    "sending",
+    "citing",
+    "where",
+    "explaining",
+    "insisting",
+    "claiming",
+    "calling",
+    "urging",
+    "declining",
+    "refusing",
+];
+
+/// Verbs after "and" that start a new predicate of the speaker ("and declined to comment").
+const NEW_PREDICATES: &[&str] = &[
+    "declined", "refused", "did", "was", "has", "had", "is", "will", "would", "then",
+];
+
+/// All reported-speech claims of the document.
+pub(crate) fn reported_claims(
+    doc: &Doc,
+    skip_para: &[bool],
+    used_cues: &[bool],
+    direct: &[Raw],
+) -> Vec<Raw> {
+    let mut out: Vec<Raw> = Vec::new();
+    for s in &doc.sents {
+        if skip_para.get(s.para).copied().unwrap_or(true) {
+            continue;
+        }
+        let first_here = out.len();
+        for i in s.start..s.end {
+            if doc.toks[i].quoted || used_cues.get(i).copied().unwrap_or(true) || !is_cue(doc, i) {
+                continue;
+            }
+            let Some(mut raw) = claim_at(doc, s, i, &out[first_here..]) else {
+                continue;
+            };
+            let overlaps = direct
+                .iter()
+                .chain(out.iter())
+                .any(|d| overlap(&d.spans, &raw.spans));
+            if !overlaps {
+                raw.kind = kind_of(doc, &raw);
+                out.push(raw);
+            }
+        }
+    }
+    out
+}
+
+/// True when two span lists share a character.
+fn overlap(a: &[(usize, usize)], b: &[(usize, usize)]) -> bool {
+    a.iter().any(|x| b.iter().any(|y| x.0 < y.1 && y.0 < x.1))
+}
+
+/// Mixed when the content holds a quotation that is not a scare-quoted label.
+fn kind_of(doc: &Doc, raw: &Raw) -> ExtractedKind {
+    let Some(&(s, e)) = raw.spans.first() else {
+        return ExtractedKind::Indirect;
+    };
+    let quoted = doc.quotes.iter().any(|u| {
+        u.parts.iter().any(|p| p.start >= s && p.end <= e) && {
+            let open = doc.tok_at(u.start().saturating_sub(1));
+            open == 0 || doc.low(open - 1) != "so-called"
+        }
+    });
+    if quoted {
+        ExtractedKind::Mixed
+    } else {
+        ExtractedKind::Indirect
+    }
+}
+
+/// The claim whose cue is token `i`, if its content and speaker can be found.
+fn claim_at(doc: &Doc, s: &Sentence, i: usize, earlier: &[Raw]) -> Option<Raw> {
+    if doc.low(i) == "according" {
+        return according_to(doc, s, i);
+    }
+    let participle = doc.low(i).ends_with("ing") && i > s.start && doc.toks[i - 1].is_punct(',');
+    if participle {
+        let (cs, ce) = content_after(doc, s, i)?;
+        let mut raw = build(doc, s, i, None, cs, ce)?;
+        raw.follow_previous = true;
+        raw.np = earlier
+            .last()
+            .and_then(|r| r.np)
+            .or_else(|| subject_of(doc, s, i));
+        raw.follow_previous = raw.np.is_none();
+        return Some(raw);
+    }
+    if let Some(raw) = postposed(doc, s, i) {
+        return Some(raw);
+    }
+    let sp = speaker_before(doc, i, s.start)?;
+    let (cs, ce) = content_after(doc, s, i)?;
+    build(doc, s, i, Some(sp), cs, ce)
+}
+
+/// The sentence's leading noun phrase, for participle cues with no earlier claim.
+fn subject_of(doc: &Doc, s: &Sentence, limit: usize) -> Option<SpeakerSpan> {
+    let e =
+        (s.start..limit).find(|&j| !doc.toks[j].is_word() || doc.toks[j].lower.ends_with("ed"))?;
+    (e > s.start).then_some(SpeakerSpan {
+        np: (s.start, e),
+        appos: None,
+    })
+}
+
+/// Makes a raw claim from a cue, a speaker and a content token range `[cs, ce)`.
+fn build(
+    doc: &Doc,
+    s: &Sentence,
+    cue: usize,
+    sp: Option<SpeakerSpan>,
+    cs: usize,
+    ce: usize,
+) -> Option<Raw> {
+    let words = (cs..ce).filter(|&j| doc.toks[j].is_word()).count();
+    if words < 3 {
+        return None;
+    }
+    let span = content_chars(doc, cs, ce)?;
+    let mut raw = Raw::new(ExtractedKind::Indirect, vec![span]);
+    let attr = vec![(s.start, cs.min(ce)), (ce, s.end)];
+    match sp {
+        Some(sp) => raw.attribute(doc, cue, sp, attr),
+        None => {
+            raw.cue = Some(cue);
+            raw.cue_text = Some(doc.tok_text(cue, cue + 1));
+            raw.anchor = cue;
+            raw.attr = attr;
+        }
+    }
+    raw.confidence = 0.7;
+    Some(raw)
+}
+
+/// Char span of content tokens `[cs, ce)`, keeping a final closing mark and dropping end punctuation.
+fn content_chars(doc: &Doc, cs: usize, mut ce: usize) -> Option<(usize, usize)> {
+    while ce > cs
+        && matches!(
+            doc.toks[ce - 1].kind,
+            TokKind::Punct('.' | ',' | ';' | ':' | '—' | '–' | '-')
+        )
+    {
+        ce -= 1;
+    }
+    let (a, b) = (doc.toks.get(cs)?, doc.toks.get(ce.checked_sub(1)?)?);
+    (cs < ce).then_some((a.start, b.end))
+}
+
+/// "…, according to X." or "According to X, …".
+fn according_to(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
+    let sp = speaker_after(doc, i + 2, s.end)?;
+    let np_end = sp.appos.map_or(sp.np.1, |a| a.1);
+    let at_start =
+        i == s.start || (i > s.start && doc.toks[i - 1].is_punct(',') && i - s.start <= 3);
+    let (cs, ce) = if at_start {
+        let mut c = np_end;
+        if doc.toks.get(c).is_some_and(|t| t.is_punct(',')) {
+            c += 1;
+        }
+        if matches!(doc.low(c), "which" | "who") {
+            c = (c..s.end).find(|&j| doc.toks[j].is_punct(','))? + 1;
+        }
+        (c, content_end(doc, c, s.end))
+    } else {
+        (s.start, i)
+    };
+    let mut raw = build(doc, s, i, Some(sp), cs, ce)?;
+    raw.cue_text = Some(doc.tok_text(i, i + 2));
+    Some(raw)
+}
+
+/// "The vote was 6-1, the member said." / "…, said Smith.": content before the attribution.
+fn postposed(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
+    let after_ok = |j: usize| {
+        j >= s.end
+            || matches!(doc.toks[j].kind, TokKind::Punct('.' | ',' | '!' | '?'))
+            || matches!(
+                doc.low(j),
+                "on" | "in"
+                    | "at"
+                    | "during"
+                    | "last"
+                    | "this"
+                    | "yesterday"
+                    | "today"
+                    | "earlier"
+                    | "to"
+                    | "reporters"
+            )
+    };
+    if i > s.start && doc.toks[i - 1].is_punct(',') {
+        let sp = speaker_after(doc, i + 1, s.end)?;
+        if !after_ok(sp.np.1) {
+            return None;
+        }
+        return build(doc, s, i, Some(sp), s.start, i - 1);
+    }
+    let sp = speaker_before(doc, i, s.start)?;
+    let comma = sp.np.0.checked_sub(1)?;
+    if comma <= s.start || !doc.toks[comma].is_punct(',') || !after_ok(i + 1) {
+        return None;
+    }
+    if doc.toks[s.start].kind == TokKind::Open && doc.toks[comma - 1].kind == TokKind::Close {
+        return None; // a direct quote, handled elsewhere
+    }
+    build(doc, s, i, Some(sp), s.start, comma)
+}
+
+/// The content after the verb at `i`: skips "that", the listener and adjuncts.
+fn content_after(doc: &Doc, s: &Sentence, i: usize) -> Option<(usize, usize)> {
+    let w = doc.low(i);
+    let mut j = i + 1;
+    if w.starts_with("call") {
+        if !matches!(doc.low(j), "on" | "for") {
+            return None;
+        }
+        j += 1;
+    } else if let Some(t) = that_after(doc, s, i) {
+        j = t + 1;
+    } else if is_in(WEAK_CUES, w) {
+        return None;
+    } else if is_in(TELL_VERBS, w) {
+        j = skip_listener(doc, j, s.end);
+    } else {
+        j = skip_adjunct(doc, j, s.end);
+    }
+    if j >= s.end || !(doc.toks[j].is_word() || doc.toks[j].kind == TokKind::Open) {
+        return None;
+    }
+    if doc.low(j) == "to"
+        && !matches!(
+            w,
+            "promised" | "pledged" | "vowed" | "urged" | "promises" | "pledges" | "vows"
+        )
+    {
+        return None;
+    }
+    Some((j, content_end(doc, j, s.end)))
+}
+
+/// The "that" introducing the content, if only adjuncts or a listener stand before it.
+fn that_after(doc: &Doc, s: &Sentence, i: usize) -> Option<usize> {
+    let limit = s.end.min(i + 30);
+    let t = (i + 1..limit)
+        .take_while(|&j| !is_cue(doc, j) && doc.toks[j].kind != TokKind::Open)
+        .find(|&j| doc.low(j) == "that")?;
+    let first = doc.low(i + 1);
+    let adjunct = t == i + 1
+        || is_in(TELL_VERBS, doc.low(i))
+        || doc.toks.get(i + 1).is_some_and(|x| x.is_punct(','))
+        || matches!(
+            first,
+            "in" | "on"
+                | "at"
+                | "late"
+                | "early"
+                | "earlier"
+                | "during"
+                | "after"
+                | "before"
+                | "last"
+                | "this"
+                | "to"
+                | "yesterday"
+                | "today"
+                | "repeatedly"
+                | "publicly"
+                | "privately"
+                | "again"
+        );
+    adjunct.then_some(t)
+}
+
+/// Skips the listener of "told" ("reporters", "the state news agency KorPress") and adjuncts.
+fn skip_listener(doc: &Doc, mut j: usize, end: usize) -> usize {
+    let start = j;
+    while j < end && j - start < 8 && !opens_clause(doc, j) {
+        j += 1;
+    }
+    if j - start >= 8 {
+        start
+    } else {
+        j
+    }
+}
+
+/// Skips adjuncts such as "on Wednesday" or "in a statement" that precede the content.
+fn skip_adjunct(doc: &Doc, j: usize, end: usize) -> usize {
+    let w = doc.low(j);
+    let adjunct = matches!(
+        w,
+        "on" | "in"
+            | "late"
+            | "early"
+            | "earlier"
+            | "during"
+            | "last"
+            | "this"
+            | "yesterday"
+            | "today"
+            | "again"
+            | "repeatedly"
+            | "publicly"
+            | "privately"
+            | "later"
+    ) || (w == "at" && !matches!(doc.low(j + 1), "least" | "most"));
+    if !adjunct {
+        return j;
+    }
+    let mut k = j + 1;
+    while k < end && k - j < 7 && !opens_clause(doc, k) {
+        k += 1;
+    }
+    if k - j >= 7 {
+        j
+    } else {
+        k
+    }
+}
+
+/// Words that typically open a content clause: pronouns, determiners, names, numbers.
+fn opens_clause(doc: &Doc, j: usize) -> bool {
+    let t = &doc.toks[j];
+    let w = t.lower.as_str();
+    matches!(
+        w,
+        "he" | "she"
+            | "it"
+            | "they"
+            | "we"
+            | "i"
+            | "the"
+            | "a"
+            | "an"
+            | "his"
+            | "her"
+            | "its"
+            | "their"
+            | "there"
+            | "this"
+            | "these"
+            | "those"
+            | "some"
+            | "no"
+            | "all"
+            | "both"
+            | "at"
+            | "about"
+            | "more"
+            | "most"
+            | "only"
+            | "nobody"
+            | "everyone"
+            | "any"
+    ) || t.kind == TokKind::Number
+        || t.kind == TokKind::Open
+        || (t.cap
+            && t.is_word()
+            && super::lexicon::weekday_of(w).is_none()
+            && super::lexicon::month_of(w).is_none())
+}
+
+/// Where a content clause starting at `cs` ends.
+fn content_end(doc: &Doc, cs: usize, end: usize) -> usize {
+    let limit = end.min(cs + CONTENT_MAX);
+    let mut j = cs;
+    while j < limit {
+        let t = &doc.toks[j];
+        if !t.quoted {
+            match t.kind {
+                TokKind::Punct(';' | '—' | '–' | '(') if j > cs + 2 => return j,
+                TokKind::Punct(',') if j > cs + 2 && comma_ends(doc, j) => return j,
+                TokKind::Word if t.lower == "and" || t.lower == "but" => {
+                    if j > cs + 2 && (is_in(NEW_PREDICATES, doc.low(j + 1)) || is_cue(doc, j + 1)) {
+                        return j;
+                    }
+                }
+                _ => {}
+            }
+        }
+        j += 1;
+    }
+    limit
+}
+
+/// Whether the comma at `j` ends the content: a background or second-claim clause follows.
+fn comma_ends(doc: &Doc, j: usize) -> bool {
+    let next = doc.low(j + 1);
+    is_in(CLAUSE_OPENERS, next)
+        || (is_cue(doc, j + 1) && !doc.toks.get(j + 1).is_some_and(|t| t.quoted))
+        || (next.ends_with("ing")
+            && !matches!(
+                next,
+                "including"
+                    | "excluding"
+                    | "during"
+                    | "following"
+                    | "regarding"
+                    | "concerning"
+                    | "something"
+                    | "nothing"
+                    | "anything"
+                    | "everything"
+                    | "king"
+                    | "spring"
+                    | "thing"
+                    | "bring"
+            ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contents(text: &str) -> Vec<String> {
+        let doc = Doc::new(text);
+        let used = vec![false; doc.toks.len()];
+        reported_claims(&doc, &vec![false; doc.paras.len()], &used, &[])
+            .iter()
+            .map(|r| doc.slice(r.spans[0].0, r.spans[0].1))
+            .collect()
+    }
+
+    #[test]
+    fn a_that_clause_after_adjuncts_is_the_content() {
+        let c = contents("Swiftcab said in a statement that it would appeal the ruling.");
+        assert_eq!(c, vec!["it would appeal the ruling"]);
+    }
+
+    #[test]
+    fn the_listener_of_told_is_skipped() {
+        let c = contents(
+            "Amankwah told reporters on Wednesday that he had cried when he heard the result.",
+        );
+        assert_eq!(c, vec!["he had cried when he heard the result"]);
+    }
+
+    #[test]
+    fn according_to_takes_the_content_before_it() {
+        let c = contents("The expansion was approved by 14 votes to 6, according to a member who asked not to be named.");
+        assert_eq!(c, vec!["The expansion was approved by 14 votes to 6"]);
+    }
+
+    #[test]
+    fn a_background_clause_and_a_second_predicate_are_cut() {
+        let c = contents("Karst Engineering said it was cooperating fully with investigators and declined to comment further.");
+        assert_eq!(c, vec!["it was cooperating fully with investigators"]);
+        let c = contents("The ministry has said its intervention was needed in the federation, which is under investigation.");
+        assert_eq!(c, vec!["its intervention was needed in the federation"]);
+    }
+}

@@ -1,0 +1,30 @@
+//! The `claimdb` binary: parses the command line and dispatches.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use claimdb::app::{shutdown_signal, Application};
+use claimdb::config::{Cli, Command, ServeConfig};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    claimdb::telemetry::init(cli.log_format);
+    let result = match cli.command {
+        Command::Serve(config) => serve(config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("claimdb: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let app = Application::build(&config).await?;
+    tracing::info!(addr = %app.local_addr()?, "claimdb listening (gRPC, gRPC-Web)");
+    app.run_until(shutdown_signal()).await
+}

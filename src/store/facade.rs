@@ -1,0 +1,292 @@
+//! The store's public operations: each opens a transaction (writes) or takes
+//! a pooled connection (reads), calls the table functions, and returns
+//! records together with the entity summaries needed to display them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::articles::ResolvedArticleFilter;
+use super::claim_list::ResolvedClaimFilter;
+use super::claims::RevisionEntry;
+use super::{articles, claim_list, claims, entities, resolve, Store, StoreError};
+use crate::domain::page::{Cursor, PageSize};
+use crate::domain::{
+    Article, ArticleFilter, ClaimFilter, ClaimPatch, ClaimRecord, Entity, EntityFilter,
+    EntityPatch, EntityRef, EntitySummary, NewArticle, NewClaim, NewEntity,
+};
+
+/// Entity summaries by id, for rendering records.
+pub type Directory = HashMap<Uuid, EntitySummary>;
+
+/// The result of an ingest.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The stored article (body included).
+    pub article: Article,
+    /// The stored claims, in request order.
+    pub claims: Vec<ClaimRecord>,
+    /// True when anything was written.
+    pub created: bool,
+    /// Summaries of every entity referenced.
+    pub entities: Directory,
+}
+
+/// A page of results.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+    /// Summaries of every entity the rows reference.
+    pub entities: Directory,
+}
+
+/// Splits `limit + 1` fetched rows into a page and the next cursor.
+fn paginate<T>(mut rows: Vec<(T, Cursor)>, size: PageSize) -> (Vec<T>, Option<Cursor>) {
+    let more = rows.len() > size.get();
+    rows.truncate(size.get());
+    let next = if more { rows.last().map(|(_, c)| c.clone()) } else { None };
+    (rows.into_iter().map(|(t, _)| t).collect(), next)
+}
+
+async fn directory<'a>(
+    conn: &mut PgConnection,
+    records: impl Iterator<Item = &'a ClaimRecord>,
+    extra: impl Iterator<Item = Uuid>,
+) -> Result<Directory, StoreError> {
+    let mut ids: Vec<Uuid> = records.flat_map(|r| r.entity_ids()).chain(extra).collect();
+    ids.sort();
+    ids.dedup();
+    entities::summaries(conn, &ids).await
+}
+
+async fn find_opt(
+    conn: &mut PgConnection,
+    field: &str,
+    r: Option<&EntityRef>,
+) -> Result<Option<Uuid>, StoreError> {
+    match r {
+        Some(r) => Ok(Some(resolve::find(conn, field, r).await?)),
+        None => Ok(None),
+    }
+}
+
+impl Store {
+    /// Stores an article and its claims atomically.
+    pub async fn ingest(
+        &self,
+        article: &NewArticle,
+        claims: &[NewClaim],
+        actor: &str,
+    ) -> Result<Ingested, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let result = claims::ingest(&mut tx, article, claims, actor).await?;
+        let entities =
+            directory(&mut tx, result.claims.iter(), result.article.publisher_id.into_iter()).await?;
+        tx.commit().await?;
+        Ok(Ingested {
+            article: result.article,
+            claims: result.claims,
+            created: result.created,
+            entities,
+        })
+    }
+
+    /// One claim, now or as of a record time.
+    pub async fn get_claim(
+        &self,
+        id: Uuid,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<(ClaimRecord, Directory), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rec = match as_of {
+            None => claims::current(&mut conn, id).await?,
+            Some(t) => claims::as_of(&mut conn, id, t).await?,
+        };
+        let rec = rec.ok_or_else(|| match as_of {
+            None => StoreError::not_found("id", format!("no claim with id {id}")),
+            Some(t) => StoreError::not_found("id", format!("no claim with id {id} existed at {t}")),
+        })?;
+        let dir = directory(&mut conn, std::iter::once(&rec), std::iter::empty()).await?;
+        Ok((rec, dir))
+    }
+
+    /// A page of claims matching a filter.
+    pub async fn list_claims(
+        &self,
+        filter: &ClaimFilter,
+        size: PageSize,
+        after: Option<&Cursor>,
+    ) -> Result<Page<ClaimRecord>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let resolved = ResolvedClaimFilter {
+            speaker: find_opt(&mut conn, "speaker", filter.speaker.as_ref()).await?,
+            subject: find_opt(&mut conn, "subject", filter.subject.as_ref()).await?,
+            article_id: filter.article_id,
+            publisher: find_opt(&mut conn, "publisher", filter.publisher.as_ref()).await?,
+            said_after: filter.said_after,
+            said_before: filter.said_before,
+            kinds: filter.kinds.clone(),
+            query: filter.query.clone(),
+            include_retracted: filter.include_retracted,
+            as_of: filter.as_of,
+            order: filter.order,
+        };
+        let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
+        let (items, next) = paginate(rows, size);
+        let entities = directory(&mut conn, items.iter(), std::iter::empty()).await?;
+        Ok(Page { items, next, entities })
+    }
+
+    /// Corrects a claim.
+    pub async fn update_claim(
+        &self,
+        id: Uuid,
+        patch: &ClaimPatch,
+        expected_revision: i64,
+        reason: &str,
+        actor: &str,
+    ) -> Result<(ClaimRecord, Directory), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rec = claims::update(&mut tx, id, patch, expected_revision, reason, actor).await?;
+        let dir = directory(&mut tx, std::iter::once(&rec), std::iter::empty()).await?;
+        tx.commit().await?;
+        Ok((rec, dir))
+    }
+
+    /// Retracts a claim.
+    pub async fn retract_claim(
+        &self,
+        id: Uuid,
+        expected_revision: i64,
+        reason: &str,
+        actor: &str,
+    ) -> Result<(ClaimRecord, Directory), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rec = claims::retract(&mut tx, id, expected_revision, reason, actor).await?;
+        let dir = directory(&mut tx, std::iter::once(&rec), std::iter::empty()).await?;
+        tx.commit().await?;
+        Ok((rec, dir))
+    }
+
+    /// A page of a claim's revisions, oldest first.
+    pub async fn list_claim_revisions(
+        &self,
+        id: Uuid,
+        size: PageSize,
+        after: Option<&Cursor>,
+    ) -> Result<Page<RevisionEntry>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let after_rev = after.and_then(|c| c.number).unwrap_or(0);
+        let rows = claims::revisions(&mut conn, id, after_rev, size.get() as i64 + 1).await?;
+        let rows: Vec<(RevisionEntry, Cursor)> = rows
+            .into_iter()
+            .map(|r| {
+                let c = Cursor {
+                    time: None,
+                    text: None,
+                    score: None,
+                    number: Some(r.record.revision),
+                    id,
+                };
+                (r, c)
+            })
+            .collect();
+        let (items, next) = paginate(rows, size);
+        let entities =
+            directory(&mut conn, items.iter().map(|r| &r.record), std::iter::empty()).await?;
+        Ok(Page { items, next, entities })
+    }
+
+    /// Creates an entity.
+    pub async fn create_entity(&self, new: &NewEntity, actor: &str) -> Result<Entity, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let e = entities::insert(&mut tx, new, actor).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// One entity by id (a merged entity is returned as stored).
+    pub async fn get_entity(&self, id: Uuid) -> Result<Entity, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        entities::get(&mut conn, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("id", format!("no entity with id {id}")))
+    }
+
+    /// A page of entities.
+    pub async fn list_entities(
+        &self,
+        filter: &EntityFilter,
+        size: PageSize,
+        after: Option<&Cursor>,
+    ) -> Result<Page<Entity>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = entities::list(&mut conn, filter, size, after).await?;
+        let (items, next) = paginate(rows, size);
+        Ok(Page {
+            items,
+            next,
+            entities: Directory::new(),
+        })
+    }
+
+    /// Changes an entity.
+    pub async fn update_entity(
+        &self,
+        id: Uuid,
+        patch: &EntityPatch,
+        expected_revision: i64,
+        actor: &str,
+    ) -> Result<Entity, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let e = entities::update(&mut tx, id, patch, expected_revision, actor).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// One article by id or normalized URL, with its publisher's summary.
+    pub async fn get_article(
+        &self,
+        id: Option<Uuid>,
+        url: Option<&str>,
+    ) -> Result<(Article, Directory), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let article = match (id, url) {
+            (Some(id), _) => articles::get(&mut conn, id).await?,
+            (None, Some(url)) => articles::find_by_url(&mut conn, url).await?,
+            (None, None) => None,
+        }
+        .ok_or_else(|| StoreError::not_found("id", "no such article"))?;
+        let dir = entities::summaries(&mut conn, &article.publisher_id.into_iter().collect::<Vec<_>>())
+            .await?;
+        Ok((article, dir))
+    }
+
+    /// A page of articles, newest first.
+    pub async fn list_articles(
+        &self,
+        filter: &ArticleFilter,
+        size: PageSize,
+        after: Option<&Cursor>,
+    ) -> Result<Page<Article>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let resolved = ResolvedArticleFilter {
+            publisher_id: find_opt(&mut conn, "publisher", filter.publisher.as_ref()).await?,
+            published_after: filter.published_after,
+            published_before: filter.published_before,
+            include_body: filter.include_body,
+        };
+        let rows = articles::list(&mut conn, &resolved, size, after).await?;
+        let (items, next) = paginate(rows, size);
+        let mut ids: Vec<Uuid> = items.iter().filter_map(|a| a.publisher_id).collect();
+        ids.sort();
+        ids.dedup();
+        let entities = entities::summaries(&mut conn, &ids).await?;
+        Ok(Page { items, next, entities })
+    }
+}

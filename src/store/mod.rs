@@ -1,0 +1,91 @@
+//! The store: the only code that speaks SQL.
+//!
+//! Small functions over a connection (`&mut PgConnection`, so they run the
+//! same inside a transaction or on a pooled connection) grouped by table,
+//! behind the [`Store`] facade the API layer calls. Every write runs in one
+//! transaction and commits before it returns: a request either changes
+//! everything it asked for or nothing.
+
+mod articles;
+mod claim_list;
+mod claims;
+mod entities;
+mod error;
+mod facade;
+mod resolve;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+pub use claims::RevisionEntry;
+pub use error::StoreError;
+pub use facade::{Directory, Ingested, Page};
+
+/// The embedded migrations (`migrations/`), applied at start-up. sqlx takes
+/// an advisory lock while migrating, so servers starting together are safe.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: PgPool,
+}
+
+/// Pool settings.
+#[derive(Clone, Debug)]
+pub struct PoolConfig {
+    /// Most connections held open.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before failing with
+    /// UNAVAILABLE: short, so that a database outage fails fast.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+impl Store {
+    /// Opens a pool lazily: the server starts (and reports NOT_SERVING)
+    /// even while the database is down, and connects when it comes back.
+    pub fn connect_lazy(options: PgConnectOptions, config: &PoolConfig) -> Self {
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .test_before_acquire(true)
+            .connect_lazy_with(options);
+        Self { pool }
+    }
+
+    /// Wraps an existing pool.
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The underlying pool (for tests and tools).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        MIGRATOR.run(&self.pool).await
+    }
+
+    /// Checks that the database answers (health checks).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,186 @@
+//! Entity resolution: turning the references in a request into entity ids,
+//! creating the ones that do not exist yet.
+//!
+//! Concurrent ingests that name the same new entity must create it once.
+//! Each transaction therefore takes a transaction-scoped advisory lock per
+//! name (and external id) it may create, all in one sorted order, before
+//! looking anything up: a second transaction naming the same entity waits
+//! for the first to commit and then finds its row. Sorting the keys rules out
+//! lock-order deadlocks.
+
+use std::collections::HashMap;
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{entities, StoreError};
+use crate::domain::text::fold_name;
+use crate::domain::{EntityKind, EntityRef, NewEntity};
+
+/// Resolves references within one transaction, remembering answers so a
+/// name used by many claims costs one look-up.
+pub(super) struct Resolver<'a> {
+    actor: &'a str,
+    cache: HashMap<EntityRef, Uuid>,
+}
+
+/// The advisory-lock key of a reference that may create an entity.
+fn lock_key(r: &EntityRef) -> Option<String> {
+    match r {
+        EntityRef::Id(_) => None,
+        EntityRef::External { external_id, .. } => Some(format!("x:{external_id}")),
+        EntityRef::Name { name, .. } => Some(format!("n:{}", fold_name(name))),
+    }
+}
+
+/// Takes the advisory locks for every reference that may create an entity,
+/// in sorted order.
+pub(super) async fn lock_refs<'r>(
+    conn: &mut PgConnection,
+    refs: impl Iterator<Item = &'r EntityRef>,
+) -> Result<(), StoreError> {
+    let mut keys: Vec<String> = refs.filter_map(lock_key).collect();
+    keys.sort();
+    keys.dedup();
+    lock_keys(conn, &keys).await
+}
+
+/// Takes transaction-scoped advisory locks on the given (sorted) keys.
+pub(super) async fn lock_keys(conn: &mut PgConnection, keys: &[String]) -> Result<(), StoreError> {
+    for key in keys {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver that records `actor` on the entities it creates.
+    pub(super) fn new(actor: &'a str) -> Self {
+        Self {
+            actor,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The id `r` refers to, creating the entity when a name or external id
+    /// finds nothing. Call [`lock_refs`] first.
+    pub(super) async fn resolve(
+        &mut self,
+        conn: &mut PgConnection,
+        field: &str,
+        r: &EntityRef,
+    ) -> Result<Uuid, StoreError> {
+        if let Some(id) = self.cache.get(r) {
+            return Ok(*id);
+        }
+        let id = match find_or_none(conn, field, r).await? {
+            Some(id) => id,
+            None => self.create(conn, field, r).await?,
+        };
+        self.cache.insert(r.clone(), id);
+        Ok(id)
+    }
+
+    async fn create(
+        &self,
+        conn: &mut PgConnection,
+        field: &str,
+        r: &EntityRef,
+    ) -> Result<Uuid, StoreError> {
+        let (name, kind, external) = match r {
+            EntityRef::Name { name, kind } => (name.clone(), *kind, None),
+            EntityRef::External {
+                external_id,
+                name: Some(name),
+                kind,
+            } => (name.clone(), *kind, Some(external_id.clone())),
+            EntityRef::External { external_id, .. } => {
+                return Err(StoreError::not_found(
+                    format!("{field}.external_id"),
+                    format!("no entity has external id {external_id}; give a name too to create it"),
+                ))
+            }
+            EntityRef::Id(id) => {
+                return Err(StoreError::not_found(format!("{field}.id"), format!("no entity with id {id}")))
+            }
+        };
+        let new = NewEntity {
+            kind: kind.unwrap_or(EntityKind::Other),
+            name,
+            aliases: Vec::new(),
+            external_ids: external.into_iter().collect(),
+            description: String::new(),
+        };
+        Ok(entities::insert(conn, &new, self.actor).await?.id)
+    }
+}
+
+/// The id `r` refers to, without creating anything: NOT_FOUND when nothing
+/// matches, FAILED_PRECONDITION when a name is ambiguous. Merged entities
+/// resolve to their survivor.
+pub(super) async fn find(
+    conn: &mut PgConnection,
+    field: &str,
+    r: &EntityRef,
+) -> Result<Uuid, StoreError> {
+    find_or_none(conn, field, r).await?.ok_or_else(|| {
+        let what = match r {
+            EntityRef::Id(id) => format!("no entity with id {id}"),
+            EntityRef::External { external_id, .. } => format!("no entity has external id {external_id}"),
+            EntityRef::Name { name, .. } => format!("no entity is named {name:?}"),
+        };
+        StoreError::not_found(field, what)
+    })
+}
+
+async fn find_or_none(
+    conn: &mut PgConnection,
+    field: &str,
+    r: &EntityRef,
+) -> Result<Option<Uuid>, StoreError> {
+    match r {
+        EntityRef::Id(id) => Ok(sqlx::query_scalar(
+            "SELECT coalesce(merged_into, id) FROM entities WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?),
+        EntityRef::External { external_id, .. } => Ok(sqlx::query_scalar(
+            "SELECT coalesce(e.merged_into, e.id) FROM entity_external_ids x \
+             JOIN entities e ON e.id = x.entity_id WHERE x.external_id = $1",
+        )
+        .bind(external_id)
+        .fetch_optional(&mut *conn)
+        .await?),
+        EntityRef::Name { name, kind } => find_by_name(conn, field, name, *kind).await,
+    }
+}
+
+async fn find_by_name(
+    conn: &mut PgConnection,
+    field: &str,
+    name: &str,
+    kind: Option<EntityKind>,
+) -> Result<Option<Uuid>, StoreError> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT e.id FROM entity_names n JOIN entities e ON e.id = n.entity_id \
+         WHERE n.name_norm = $1 AND e.merged_into IS NULL AND ($2::text IS NULL OR e.kind = $2) \
+         ORDER BY e.id LIMIT 20",
+    )
+    .bind(fold_name(name))
+    .bind(kind.map(EntityKind::as_str))
+    .fetch_all(&mut *conn)
+    .await?;
+    match ids.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        _ => Err(StoreError::Ambiguous {
+            field: field.to_string(),
+            name: name.to_string(),
+            candidates: ids,
+        }),
+    }
+}
