@@ -16,7 +16,10 @@ fn fixtures() -> Vec<String> {
         .unwrap_or_default();
     paths.retain(|p| p.extension().is_some_and(|e| e == "txt"));
     paths.sort();
-    paths.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect()
 }
 
 /// A variant of an article body: copy `n` gets its digits shifted and one letter of each
@@ -25,7 +28,9 @@ fn vary(body: &str, n: usize) -> String {
     let shift = (n % 7) as u32;
     body.chars()
         .map(|c| match c {
-            '0'..='9' => char::from_digit((c.to_digit(10).unwrap_or(0) + shift) % 10, 10).unwrap_or(c),
+            '0'..='9' => {
+                char::from_digit((c.to_digit(10).unwrap_or(0) + shift) % 10, 10).unwrap_or(c)
+            }
             'a' if n % 2 == 1 => 'e',
             _ => c,
         })
@@ -51,14 +56,26 @@ fn main() {
     // One warm-up pass, then the timed passes.
     let mut claims = 0;
     for (body, published) in corpus.iter().take(50) {
-        claims += extract(body, &ExtractOptions { published: *published }).len();
+        claims += extract(
+            body,
+            &ExtractOptions {
+                published: *published,
+            },
+        )
+        .len();
     }
     let passes = 3;
     let start = Instant::now();
     claims = claims.min(0);
     for _ in 0..passes {
         for (body, published) in &corpus {
-            claims += extract(body, &ExtractOptions { published: *published }).len();
+            claims += extract(
+                body,
+                &ExtractOptions {
+                    published: *published,
+                },
+            )
+            .len();
         }
     }
     let secs = start.elapsed().as_secs_f64();
@@ -76,5 +93,8 @@ fn main() {
     let start = Instant::now();
     let c = extract(&line, &ExtractOptions::default()).len();
     let secs = start.elapsed().as_secs_f64();
-    println!("extract: one 5 MB line: {:.1} MB/s ({c} claims)", line.len() as f64 / 1e6 / secs);
+    println!(
+        "extract: one 5 MB line: {:.1} MB/s ({c} claims)",
+        line.len() as f64 / 1e6 / secs
+    );
 }

@@ -106,7 +106,10 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish
     /// for at most the grace period, closes the pool and stops a private
     /// PostgreSQL.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (reporter, health) = tonic_health::server::health_reporter();
         let health_task = tokio::spawn(watch_health(self.store.clone(), reporter));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -140,7 +143,9 @@ impl Application {
         if let Some(pg) = self.local_pg {
             let _ = tokio::task::spawn_blocking(move || pg.stop()).await;
         }
-        result.context("server task failed")?.context("server failed")
+        result
+            .context("server task failed")?
+            .context("server failed")
     }
 
     /// The gRPC services (claimdb's, health, reflection v1 and v1alpha).
@@ -157,7 +162,9 @@ impl Application {
                 .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         };
         let v1 = reflection().build_v1().context("building reflection v1")?;
-        let v1alpha = reflection().build_v1alpha().context("building reflection v1alpha")?;
+        let v1alpha = reflection()
+            .build_v1alpha()
+            .context("building reflection v1alpha")?;
         let max = self.max_message_bytes;
         let store = self.store.clone();
         let mut routes = tonic::service::Routes::builder();
@@ -187,7 +194,8 @@ impl Application {
 /// CORS for browsers calling over gRPC-Web: any origin, and the gRPC
 /// trailers exposed so the client can read statuses and error details.
 fn cors() -> CorsLayer {
-    let expose = ["grpc-status", "grpc-message", "grpc-status-details-bin"].map(HeaderName::from_static);
+    let expose =
+        ["grpc-status", "grpc-message", "grpc-status-details-bin"].map(HeaderName::from_static);
     CorsLayer::new()
         .allow_origin(Any)
         .allow_headers(Any)
@@ -211,7 +219,11 @@ async fn watch_health(store: Store, reporter: HealthReporter) {
             } else {
                 tracing::warn!("database unreachable: NOT_SERVING");
             }
-            let status = if ok { ServingStatus::Serving } else { ServingStatus::NotServing };
+            let status = if ok {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
             for s in SERVICES {
                 reporter.set_service_status(s, status).await;
             }

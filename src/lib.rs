@@ -25,6 +25,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod extract;
 pub mod pb;
 pub mod pg_local;
 pub mod store;

@@ -78,7 +78,8 @@ pub struct LocalPostgres {
 /// newest `/usr/lib/postgresql/N/bin` (Debian keeps them off PATH).
 pub fn find_bin_dir() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths).find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+        std::env::split_paths(&paths)
+            .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
     });
     if on_path.is_some() {
         return on_path;
@@ -123,7 +124,9 @@ fn io_err(what: &Path) -> impl FnOnce(std::io::Error) -> LocalPgError + '_ {
 /// reach its own data directory.
 fn check_reachable(dir: &Path, uid: u32) -> Result<(), LocalPgError> {
     for ancestor in dir.ancestors().skip(1) {
-        let Ok(meta) = std::fs::metadata(ancestor) else { continue };
+        let Ok(meta) = std::fs::metadata(ancestor) else {
+            continue;
+        };
         let mode = meta.permissions().mode();
         let searchable = mode & 0o001 != 0 || (meta.uid() == uid && mode & 0o100 != 0);
         if !searchable {
@@ -168,7 +171,11 @@ impl LocalPostgres {
             self.initdb()?;
         }
         self.write_config(&options)?;
-        if self.pg_ctl(&["status"]).map(|o| o.status.success()).unwrap_or(false) {
+        if self
+            .pg_ctl(&["status"])
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+        {
             tracing::info!(data = %self.pgdata().display(), "adopting running local PostgreSQL");
             return Ok(self);
         }
@@ -176,7 +183,15 @@ impl LocalPostgres {
         let out = self.pg_ctl(&["start", "-w", "-t", "60", "-l", &log.to_string_lossy()])?;
         if !out.status.success() {
             let tail = std::fs::read_to_string(&log).unwrap_or_default();
-            let tail: String = tail.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            let tail: String = tail
+                .lines()
+                .rev()
+                .take(15)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n");
             return Err(LocalPgError::Tool {
                 tool: "pg_ctl start".into(),
                 detail: format!("{}\n{tail}", String::from_utf8_lossy(&out.stderr)),
@@ -200,13 +215,15 @@ impl LocalPostgres {
         std::fs::create_dir_all(&self.base).map_err(io_err(&self.base))?;
         for dir in [self.pgdata(), self.socket_dir()] {
             std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(io_err(&dir))?;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(io_err(&dir))?;
             if let Some((uid, gid)) = self.run_as {
                 std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).map_err(io_err(&dir))?;
             }
         }
         if let Some((uid, gid)) = self.run_as {
-            std::os::unix::fs::chown(&self.base, Some(uid), Some(gid)).map_err(io_err(&self.base))?;
+            std::os::unix::fs::chown(&self.base, Some(uid), Some(gid))
+                .map_err(io_err(&self.base))?;
             check_reachable(&self.pgdata(), uid)?;
         }
         Ok(())
@@ -225,10 +242,13 @@ impl LocalPostgres {
     }
 
     fn run(&self, tool: &str, args: &[&str]) -> Result<Output, LocalPgError> {
-        self.command(tool).args(args).output().map_err(|e| LocalPgError::Tool {
-            tool: tool.into(),
-            detail: e.to_string(),
-        })
+        self.command(tool)
+            .args(args)
+            .output()
+            .map_err(|e| LocalPgError::Tool {
+                tool: tool.into(),
+                detail: e.to_string(),
+            })
     }
 
     fn pg_ctl(&self, args: &[&str]) -> Result<Output, LocalPgError> {
@@ -242,7 +262,16 @@ impl LocalPostgres {
         let data = self.pgdata();
         let out = self.run(
             "initdb",
-            &["-D", &data.to_string_lossy(), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C"],
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
         )?;
         if !out.status.success() {
             return Err(LocalPgError::Tool {
@@ -286,9 +315,10 @@ impl LocalPostgres {
 
     async fn create_database(&self) -> Result<(), LocalPgError> {
         let mut conn = self.connect_options("postgres").connect().await?;
-        let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = 'claimdb'")
-            .fetch_optional(&mut conn)
-            .await?;
+        let exists: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = 'claimdb'")
+                .fetch_optional(&mut conn)
+                .await?;
         if exists.is_none() {
             conn.execute("CREATE DATABASE claimdb").await?;
         }
@@ -302,7 +332,9 @@ impl LocalPostgres {
         }
         match self.pg_ctl(&["stop", "-m", "fast", "-w", "-t", "30"]) {
             Ok(o) if o.status.success() => tracing::info!("stopped local PostgreSQL"),
-            Ok(o) => tracing::warn!(stderr = %String::from_utf8_lossy(&o.stderr), "pg_ctl stop failed"),
+            Ok(o) => {
+                tracing::warn!(stderr = %String::from_utf8_lossy(&o.stderr), "pg_ctl stop failed")
+            }
             Err(e) => tracing::warn!(error = %e, "pg_ctl stop failed"),
         }
     }

@@ -59,7 +59,11 @@ impl ArticleService for ArticleApi {
         let filter = ArticleFilter {
             publisher: convert::entity_ref(&mut v, "publisher", req.publisher.as_ref(), false),
             published_after: convert::time(&mut v, "published_after", req.published_after.as_ref()),
-            published_before: convert::time(&mut v, "published_before", req.published_before.as_ref()),
+            published_before: convert::time(
+                &mut v,
+                "published_before",
+                req.published_before.as_ref(),
+            ),
             include_body: req.include_body,
         };
         let paging = Paging::parse(&mut v, &filter, req.page_size, &req.page_token);

@@ -28,7 +28,9 @@ impl ClaimApi {
 
 /// Parses an ingest request: the article and every claim, all violations at
 /// once.
-pub fn parse_ingest(req: &pb::IngestArticleRequest) -> Result<(NewArticle, Vec<NewClaim>), Violations> {
+pub fn parse_ingest(
+    req: &pb::IngestArticleRequest,
+) -> Result<(NewArticle, Vec<NewClaim>), Violations> {
     let mut v = Violations::new();
     let article = match &req.article {
         None => {
@@ -36,13 +38,26 @@ pub fn parse_ingest(req: &pb::IngestArticleRequest) -> Result<(NewArticle, Vec<N
             None
         }
         Some(a) => {
-            let publisher = convert::entity_ref(&mut v, "article.publisher", a.publisher.as_ref(), false);
-            let published = convert::time(&mut v, "article.published_time", a.published_time.as_ref());
-            NewArticle::parse(&mut v, &a.url, &a.title, publisher, published, &a.language, &a.body)
+            let publisher =
+                convert::entity_ref(&mut v, "article.publisher", a.publisher.as_ref(), false);
+            let published =
+                convert::time(&mut v, "article.published_time", a.published_time.as_ref());
+            NewArticle::parse(
+                &mut v,
+                &a.url,
+                &a.title,
+                publisher,
+                published,
+                &a.language,
+                &a.body,
+            )
         }
     };
     if req.claims.len() > MAX_CLAIMS_PER_ARTICLE {
-        v.push("claims", format!("at most {MAX_CLAIMS_PER_ARTICLE} claims per article"));
+        v.push(
+            "claims",
+            format!("at most {MAX_CLAIMS_PER_ARTICLE} claims per article"),
+        );
         return Err(v);
     }
     let claims: Vec<NewClaim> = req
@@ -117,10 +132,18 @@ impl ClaimService for ClaimApi {
     ) -> Result<Response<pb::IngestArticleResponse>, Status> {
         let actor = actor(&request);
         let (article, claims) = parse_ingest(request.get_ref()).map_err(|v| invalid(&v))?;
-        let out = self.store.ingest(&article, &claims, &actor).await.map_err(from_store)?;
+        let out = self
+            .store
+            .ingest(&article, &claims, &actor)
+            .await
+            .map_err(from_store)?;
         Ok(Response::new(pb::IngestArticleResponse {
             article: Some(convert::article_out(&out.article, &out.entities, false)),
-            claims: out.claims.iter().map(|c| claim_out(c, &out.entities)).collect(),
+            claims: out
+                .claims
+                .iter()
+                .map(|c| claim_out(c, &out.entities))
+                .collect(),
             created: out.created,
         }))
     }
@@ -152,7 +175,11 @@ impl ClaimService for ClaimApi {
             .await
             .map_err(from_store)?;
         Ok(Response::new(pb::ListClaimsResponse {
-            claims: page.items.iter().map(|c| claim_out(c, &page.entities)).collect(),
+            claims: page
+                .items
+                .iter()
+                .map(|c| claim_out(c, &page.entities))
+                .collect(),
             next_page_token: paging.token(page.next),
         }))
     }
@@ -165,7 +192,11 @@ impl ClaimService for ClaimApi {
         let req = request.get_ref();
         let mut v = Violations::new();
         let id = convert::uuid(&mut v, "id", &req.id);
-        let paths = req.update_mask.as_ref().map(|m| m.paths.clone()).unwrap_or_default();
+        let paths = req
+            .update_mask
+            .as_ref()
+            .map(|m| m.paths.clone())
+            .unwrap_or_default();
         let patch = match &req.claim {
             Some(c) => convert::claim_patch(&mut v, c, &paths),
             None => {
@@ -174,7 +205,10 @@ impl ClaimService for ClaimApi {
             }
         };
         if req.expected_revision <= 0 {
-            v.push("expected_revision", "is required: the revision you read (see GetClaim)");
+            v.push(
+                "expected_revision",
+                "is required: the revision you read (see GetClaim)",
+            );
         }
         let reason = req.reason.trim();
         if reason.is_empty() {
@@ -228,7 +262,12 @@ impl ClaimService for ClaimApi {
         let req = request.get_ref();
         let mut v = Violations::new();
         let id = convert::uuid(&mut v, "id", &req.id);
-        let paging = Paging::parse(&mut v, &("revisions", &req.id), req.page_size, &req.page_token);
+        let paging = Paging::parse(
+            &mut v,
+            &("revisions", &req.id),
+            req.page_size,
+            &req.page_token,
+        );
         let id = v.into_result(id).map_err(|v| invalid(&v))?;
         let id = id.ok_or_else(|| Status::invalid_argument("id: is required"))?;
         let page = self

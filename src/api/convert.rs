@@ -167,7 +167,10 @@ fn speakers(v: &mut Violations, p: &str, refs: &[pb::EntityRef]) -> Vec<EntityRe
         v.push(format!("{p}.speakers"), "at least one speaker is required");
     }
     if refs.len() > MAX_PARTS {
-        v.push(format!("{p}.speakers"), format!("at most {MAX_PARTS} speakers"));
+        v.push(
+            format!("{p}.speakers"),
+            format!("at most {MAX_PARTS} speakers"),
+        );
     }
     refs.iter()
         .enumerate()
@@ -177,7 +180,10 @@ fn speakers(v: &mut Violations, p: &str, refs: &[pb::EntityRef]) -> Vec<EntityRe
 
 fn subjects(v: &mut Violations, p: &str, subs: &[pb::SubjectInput]) -> Vec<SubjectRef> {
     if subs.len() > MAX_PARTS {
-        v.push(format!("{p}.subjects"), format!("at most {MAX_PARTS} subjects"));
+        v.push(
+            format!("{p}.subjects"),
+            format!("at most {MAX_PARTS} subjects"),
+        );
     }
     subs.iter()
         .enumerate()
@@ -191,7 +197,10 @@ fn subjects(v: &mut Violations, p: &str, subs: &[pb::SubjectInput]) -> Vec<Subje
 }
 
 fn spans(v: &mut Violations, field: String, spans: &[pb::Span]) -> Vec<domain::Span> {
-    let raw: Vec<(i64, i64)> = spans.iter().map(|s| (i64::from(s.start), i64::from(s.end))).collect();
+    let raw: Vec<(i64, i64)> = spans
+        .iter()
+        .map(|s| (i64::from(s.start), i64::from(s.end)))
+        .collect();
     parse_spans(v, &field, &raw)
 }
 
@@ -215,7 +224,10 @@ pub fn new_claim(v: &mut Violations, p: &str, c: &pb::ClaimInput) -> Option<NewC
     let before = v.list().len();
     let kind = claim_kind(v, &format!("{p}.kind"), c.kind);
     if kind.is_none() && c.kind == 0 {
-        v.push(format!("{p}.kind"), "is required (DIRECT, INDIRECT or MIXED)");
+        v.push(
+            format!("{p}.kind"),
+            "is required (DIRECT, INDIRECT or MIXED)",
+        );
     }
     let said_time = time(v, &format!("{p}.said_time"), c.said_time.as_ref());
     let said_precision = precision(v, &format!("{p}.said_precision"), c.said_precision);
@@ -244,11 +256,7 @@ pub fn new_claim(v: &mut Violations, p: &str, c: &pb::ClaimInput) -> Option<NewC
 }
 
 /// Parses the fields of `c` named by `paths` into a patch.
-pub fn claim_patch(
-    v: &mut Violations,
-    c: &pb::ClaimInput,
-    paths: &[String],
-) -> domain::ClaimPatch {
+pub fn claim_patch(v: &mut Violations, c: &pb::ClaimInput, paths: &[String]) -> domain::ClaimPatch {
     let mut patch = domain::ClaimPatch::default();
     if paths.is_empty() {
         v.push("update_mask", "name at least one field to change");
@@ -369,7 +377,11 @@ pub fn article_out(a: &domain::Article, dir: &Directory, with_body: bool) -> pb:
         publisher: a.publisher_id.map(|id| summary(dir, id)),
         published_time: a.published_time.map(timestamp),
         language: a.language.clone(),
-        body: if with_body { a.body.clone() } else { String::new() },
+        body: if with_body {
+            a.body.clone()
+        } else {
+            String::new()
+        },
         body_sha256: a.body_sha256.clone(),
         claim_count: a.claim_count,
         create_time: Some(timestamp(a.create_time)),

@@ -31,7 +31,20 @@ fn parse_new(e: Option<&pb::Entity>) -> Result<NewEntity, Violations> {
     };
     let mut v = Violations::new();
     let kind = convert::entity_kind(&mut v, "entity.kind", e.kind);
-    match NewEntity::parse("entity", kind, &e.name, &e.aliases, &e.external_ids, &e.description) {
+    // An unknown kind is already reported; do not also call it missing.
+    let kind = if e.kind != 0 && kind.is_none() {
+        Some(crate::domain::EntityKind::Other)
+    } else {
+        kind
+    };
+    match NewEntity::parse(
+        "entity",
+        kind,
+        &e.name,
+        &e.aliases,
+        &e.external_ids,
+        &e.description,
+    ) {
         Ok(n) if v.is_empty() => Ok(n),
         Ok(_) => Err(v),
         Err(more) => {
@@ -59,7 +72,11 @@ fn parse_patch(v: &mut Violations, e: &pb::Entity, paths: &[String]) -> EntityPa
             }
             "aliases" => patch.aliases = Some(parse_aliases(v, "entity.aliases", &e.aliases)),
             "external_ids" => {
-                patch.external_ids = Some(parse_external_ids(v, "entity.external_ids", &e.external_ids))
+                patch.external_ids = Some(parse_external_ids(
+                    v,
+                    "entity.external_ids",
+                    &e.external_ids,
+                ))
             }
             "description" => {
                 crate::domain::error::check_len(v, "entity.description", &e.description, 5000);
@@ -82,7 +99,11 @@ impl EntityService for EntityApi {
     ) -> Result<Response<pb::CreateEntityResponse>, Status> {
         let actor = actor(&request);
         let new = parse_new(request.get_ref().entity.as_ref()).map_err(|v| invalid(&v))?;
-        let e = self.store.create_entity(&new, &actor).await.map_err(from_store)?;
+        let e = self
+            .store
+            .create_entity(&new, &actor)
+            .await
+            .map_err(from_store)?;
         Ok(Response::new(pb::CreateEntityResponse {
             entity: Some(entity_out(&e)),
         }))
@@ -134,9 +155,16 @@ impl EntityService for EntityApi {
         let actor = actor(&request);
         let req = request.get_ref();
         let mut v = Violations::new();
-        let paths = req.update_mask.as_ref().map(|m| m.paths.clone()).unwrap_or_default();
+        let paths = req
+            .update_mask
+            .as_ref()
+            .map(|m| m.paths.clone())
+            .unwrap_or_default();
         let (id, patch) = match &req.entity {
-            Some(e) => (convert::uuid(&mut v, "entity.id", &e.id), parse_patch(&mut v, e, &paths)),
+            Some(e) => (
+                convert::uuid(&mut v, "entity.id", &e.id),
+                parse_patch(&mut v, e, &paths),
+            ),
             None => {
                 v.push("entity", "is required");
                 (None, EntityPatch::default())

@@ -63,7 +63,11 @@ pub fn from_store(e: StoreError) -> Status {
         StoreError::Precondition { field, message } => {
             let mut d = ErrorDetails::new();
             d.add_precondition_failure_violation("STATE", field.clone(), message.clone());
-            Status::with_error_details(Code::FailedPrecondition, clip(format!("{field}: {message}")), d)
+            Status::with_error_details(
+                Code::FailedPrecondition,
+                clip(format!("{field}: {message}")),
+                d,
+            )
         }
         StoreError::Unavailable(cause) => {
             tracing::warn!(error = %cause, "database unavailable");

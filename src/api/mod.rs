@@ -54,6 +54,7 @@ impl Paging {
 
     /// The token for the page after `next` ("" on the last page).
     pub fn token(&self, next: Option<Cursor>) -> String {
-        next.map(|c| encode_token(&self.hash, c)).unwrap_or_default()
+        next.map(|c| encode_token(&self.hash, c))
+            .unwrap_or_default()
     }
 }

@@ -17,7 +17,15 @@ fn is_tracking_param(key: &str) -> bool {
     k.starts_with("utm_")
         || matches!(
             k.as_str(),
-            "fbclid" | "gclid" | "dclid" | "msclkid" | "mc_cid" | "mc_eid" | "igshid" | "_ga" | "yclid"
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "mc_cid"
+                | "mc_eid"
+                | "igshid"
+                | "_ga"
+                | "yclid"
         )
 }
 
@@ -94,9 +102,7 @@ impl NewArticle {
                 v.push("article.url", "is required");
                 None
             }
-            u => normalize_url(u)
-                .map_err(|e| v.push("article.url", e))
-                .ok(),
+            u => normalize_url(u).map_err(|e| v.push("article.url", e)).ok(),
         };
         check_len(v, "article.title", title, 2000);
         check_len(v, "article.body", body, MAX_BODY_LEN);
@@ -106,7 +112,10 @@ impl NewArticle {
                 l.to_string()
             }
             _ => {
-                v.push("article.language", "must be a BCP 47 tag such as `en` or `pt-BR`");
+                v.push(
+                    "article.language",
+                    "must be a BCP 47 tag such as `en` or `pt-BR`",
+                );
                 String::new()
             }
         };
@@ -159,7 +168,11 @@ mod tests {
             "https://example.com/news/a/?fbclid=abc",
         ];
         for u in same {
-            assert_eq!(normalize_url(u).unwrap(), "https://example.com/news/a", "{u}");
+            assert_eq!(
+                normalize_url(u).unwrap(),
+                "https://example.com/news/a",
+                "{u}"
+            );
         }
         assert_eq!(
             normalize_url("http://example.com/?id=3&utm_campaign=z").unwrap(),

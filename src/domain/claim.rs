@@ -395,19 +395,28 @@ pub fn check_spans_against_body(
         if s.end > total_chars {
             v.push(
                 format!("{field}[{i}].end"),
-                format!("{} is past the end of the article body ({total_chars} characters)", s.end),
+                format!(
+                    "{} is past the end of the article body ({total_chars} characters)",
+                    s.end
+                ),
             );
             return;
         }
         let (Some(a), Some(b)) = (byte_at(s.start), byte_at(s.end)) else {
-            v.push(format!("{field}[{i}]"), "spans must be in order and must not overlap");
+            v.push(
+                format!("{field}[{i}]"),
+                "spans must be in order and must not overlap",
+            );
             return;
         };
         parts.push(&body[a..b]);
         // `byte_at(s.end)` consumed index `end`; the next span may start
         // exactly there only if it also ends later, which parse_spans allows.
         if i + 1 < spans.len() && spans[i + 1].start == s.end {
-            v.push(format!("{field}[{}]", i + 1), "spans must not touch; join them into one");
+            v.push(
+                format!("{field}[{}]", i + 1),
+                "spans must not touch; join them into one",
+            );
             return;
         }
     }
@@ -443,7 +452,10 @@ pub fn parse_confidence(v: &mut Violations, field: &str, c: Option<f32>) -> Opti
 }
 
 /// Picks the precision when none was given: DAY with a time, else UNKNOWN.
-pub fn default_precision(given: Option<SaidPrecision>, time: Option<DateTime<Utc>>) -> SaidPrecision {
+pub fn default_precision(
+    given: Option<SaidPrecision>,
+    time: Option<DateTime<Utc>>,
+) -> SaidPrecision {
     given.unwrap_or(if time.is_some() {
         SaidPrecision::Day
     } else {

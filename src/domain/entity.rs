@@ -166,7 +166,9 @@ pub fn normalize_external_id(raw: &str) -> Result<String, String> {
         Some((scheme, value)) if !scheme.is_empty() && !value.is_empty() => {
             Ok(format!("{}:{value}", scheme.to_lowercase()))
         }
-        _ => Err("must look like `scheme:value` (e.g. `wikidata:Q1234`) or a bare Wikidata id".into()),
+        _ => Err(
+            "must look like `scheme:value` (e.g. `wikidata:Q1234`) or a bare Wikidata id".into(),
+        ),
     }
 }
 
@@ -203,7 +205,8 @@ impl NewEntity {
         });
         let name = parse_name(&mut v, &format!("{prefix}.name"), name);
         let aliases = parse_aliases(&mut v, &format!("{prefix}.aliases"), aliases);
-        let external_ids = parse_external_ids(&mut v, &format!("{prefix}.external_ids"), external_ids);
+        let external_ids =
+            parse_external_ids(&mut v, &format!("{prefix}.external_ids"), external_ids);
         check_len(&mut v, &format!("{prefix}.description"), description, 5000);
         v.into_result(Self {
             kind,
@@ -321,7 +324,10 @@ mod tests {
     #[test]
     fn bare_wikidata_ids_get_their_scheme() {
         assert_eq!(normalize_external_id(" Q42 ").unwrap(), "wikidata:Q42");
-        assert_eq!(normalize_external_id("Wikidata:Q42").unwrap(), "wikidata:Q42");
+        assert_eq!(
+            normalize_external_id("Wikidata:Q42").unwrap(),
+            "wikidata:Q42"
+        );
         assert!(normalize_external_id("nonsense").is_err());
         assert!(normalize_external_id("a b:c").is_err());
     }
@@ -348,12 +354,17 @@ mod tests {
 
     #[test]
     fn a_new_entity_reports_every_bad_field() {
-        let err = NewEntity::parse("entity", None, " ", &["".into()], &["x".into()], "")
-            .unwrap_err();
+        let err =
+            NewEntity::parse("entity", None, " ", &["".into()], &["x".into()], "").unwrap_err();
         let fields: Vec<_> = err.list().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["entity.kind", "entity.name", "entity.aliases[0]", "entity.external_ids[0]"]
+            [
+                "entity.kind",
+                "entity.name",
+                "entity.aliases[0]",
+                "entity.external_ids[0]"
+            ]
         );
     }
 }

@@ -76,11 +76,13 @@ pub(super) async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Arti
 
 /// The body of an article (for span checks).
 pub(super) async fn body(conn: &mut PgConnection, id: Uuid) -> Result<String, StoreError> {
-    Ok(sqlx::query_scalar("SELECT body FROM articles WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or_default())
+    Ok(
+        sqlx::query_scalar("SELECT body FROM articles WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or_default(),
+    )
 }
 
 /// Inserts a new article.

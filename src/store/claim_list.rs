@@ -58,7 +58,11 @@ fn present_shape(f: &ResolvedClaimFilter) -> Shape {
     }
     Shape {
         from: "claims c",
-        key: if record { "c.create_time" } else { "c.sort_time" },
+        key: if record {
+            "c.create_time"
+        } else {
+            "c.sort_time"
+        },
         id: "c.id",
     }
 }
@@ -141,13 +145,21 @@ fn present_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
                 .push(")");
         }
     }
-    let sort = if driven_by_speaker || driven_by_subject { "d.sort_time" } else { "c.sort_time" };
+    let sort = if driven_by_speaker || driven_by_subject {
+        "d.sort_time"
+    } else {
+        "c.sort_time"
+    };
     push_common(&mut qb, f, "c", sort, "c.search");
     qb
 }
 
 fn as_of_query(f: &ResolvedClaimFilter, t: DateTime<Utc>) -> QueryBuilder<Postgres> {
-    let key = if f.order.by_record_time() { "r.create_time" } else { "r.sort_time" };
+    let key = if f.order.by_record_time() {
+        "r.create_time"
+    } else {
+        "r.sort_time"
+    };
     let mut qb = QueryBuilder::new(format!(
         "SELECT r.snapshot, {key}, r.claim_id FROM claim_revisions r WHERE r.record_time <= "
     ));
@@ -161,7 +173,13 @@ fn as_of_query(f: &ResolvedClaimFilter, t: DateTime<Utc>) -> QueryBuilder<Postgr
     if let Some(su) = f.subject {
         qb.push(" AND ").push_bind(su).push(" = ANY(r.subject_ids)");
     }
-    push_common(&mut qb, f, "r", "r.sort_time", "to_tsvector('english', r.text)");
+    push_common(
+        &mut qb,
+        f,
+        "r",
+        "r.sort_time",
+        "to_tsvector('english', r.text)",
+    );
     qb
 }
 
@@ -188,7 +206,9 @@ fn push_common(
     }
     if !f.kinds.is_empty() {
         let kinds: Vec<String> = f.kinds.iter().map(|k| k.as_str().to_string()).collect();
-        qb.push(format!(" AND {t}.kind = ANY(")).push_bind(kinds).push(")");
+        qb.push(format!(" AND {t}.kind = ANY("))
+            .push_bind(kinds)
+            .push(")");
     }
     if let Some(q) = &f.query {
         qb.push(format!(" AND {search} @@ websearch_to_tsquery('english', "))

@@ -21,7 +21,9 @@ use crate::domain::{
 /// The transaction's timestamp: every row a request writes carries the same
 /// record time.
 pub(super) async fn now(conn: &mut PgConnection) -> Result<DateTime<Utc>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT now()").fetch_one(&mut *conn).await?)
+    Ok(sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 /// What an ingest wrote or found.
@@ -83,7 +85,10 @@ pub(super) async fn ingest(
                 Some(r) => Some(resolver.resolve(conn, "article.publisher", r).await?),
                 None => None,
             };
-            (articles::insert(conn, article, publisher_id, ts).await?, true)
+            (
+                articles::insert(conn, article, publisher_id, ts).await?,
+                true,
+            )
         }
     };
     let mut records = Vec::with_capacity(claims.len());
@@ -122,7 +127,13 @@ fn check_claim_spans(claims: &[NewClaim], body: &str) -> Result<(), StoreError> 
     }
     let mut v = Violations::new();
     for (i, c) in claims.iter().enumerate() {
-        check_spans_against_body(&mut v, &format!("claims[{i}].spans"), &c.text, &c.spans, body);
+        check_spans_against_body(
+            &mut v,
+            &format!("claims[{i}].spans"),
+            &c.text,
+            &c.spans,
+            body,
+        );
     }
     v.into_result(()).map_err(StoreError::Invalid)
 }
@@ -162,7 +173,11 @@ async fn resolve_speakers(
 ) -> Result<Vec<Uuid>, StoreError> {
     let mut ids = Vec::with_capacity(refs.len());
     for (j, r) in refs.iter().enumerate() {
-        ids.push(resolver.resolve(conn, &format!("{prefix}.speakers[{j}]"), r).await?);
+        ids.push(
+            resolver
+                .resolve(conn, &format!("{prefix}.speakers[{j}]"), r)
+                .await?,
+        );
     }
     Ok(dedup_ids(ids))
 }
@@ -197,8 +212,13 @@ async fn build_record(
     let prefix = format!("claims[{i}]");
     let speaker_ids = resolve_speakers(conn, resolver, &prefix, &c.speakers).await?;
     let subjects = resolve_subjects(conn, resolver, &prefix, &c.subjects).await?;
-    let recipient_id =
-        resolve_opt(conn, resolver, format!("{prefix}.recipient"), c.recipient.as_ref()).await?;
+    let recipient_id = resolve_opt(
+        conn,
+        resolver,
+        format!("{prefix}.recipient"),
+        c.recipient.as_ref(),
+    )
+    .await?;
     let via_id = resolve_opt(conn, resolver, format!("{prefix}.via"), c.via.as_ref()).await?;
     let mut provenance = c.provenance.clone();
     if provenance.extractor.is_empty() && provenance.human.is_empty() {
@@ -263,13 +283,12 @@ async fn insert_or_find(
         insert_revision(conn, &rec, RevisionChange::Created, "", actor, ts).await?;
         return Ok((rec, true));
     }
-    let existing: Uuid = sqlx::query_scalar(
-        "SELECT id FROM claims WHERE article_id = $1 AND fingerprint = $2",
-    )
-    .bind(rec.article_id)
-    .bind(&fingerprint)
-    .fetch_one(&mut *conn)
-    .await?;
+    let existing: Uuid =
+        sqlx::query_scalar("SELECT id FROM claims WHERE article_id = $1 AND fingerprint = $2")
+            .bind(rec.article_id)
+            .bind(&fingerprint)
+            .fetch_one(&mut *conn)
+            .await?;
     let stored = current(conn, existing)
         .await?
         .ok_or_else(|| StoreError::Corrupt("claim without a current revision".into()))?;
@@ -397,7 +416,8 @@ async fn lock_current(
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-    let revision = revision.ok_or_else(|| StoreError::not_found("id", format!("no claim with id {id}")))?;
+    let revision =
+        revision.ok_or_else(|| StoreError::not_found("id", format!("no claim with id {id}")))?;
     if expected_revision != 0 && expected_revision != revision {
         return Err(StoreError::RevisionMismatch {
             expected: expected_revision,
@@ -486,7 +506,8 @@ async fn apply_patch(
         rec.subjects = resolve_subjects(conn, resolver, "claim", s).await?;
     }
     if let Some(r) = &p.recipient {
-        rec.recipient_id = resolve_opt(conn, resolver, "claim.recipient".into(), r.as_ref()).await?;
+        rec.recipient_id =
+            resolve_opt(conn, resolver, "claim.recipient".into(), r.as_ref()).await?;
     }
     if let Some(r) = &p.via {
         rec.via_id = resolve_opt(conn, resolver, "claim.via".into(), r.as_ref()).await?;
@@ -574,7 +595,10 @@ pub(super) async fn revisions(
         .fetch_optional(&mut *conn)
         .await?;
     if exists.is_none() {
-        return Err(StoreError::not_found("id", format!("no claim with id {id}")));
+        return Err(StoreError::not_found(
+            "id",
+            format!("no claim with id {id}"),
+        ));
     }
     let rows: Vec<RevisionRow> = sqlx::query_as(
         "SELECT snapshot, change, reason, actor, record_time, superseded_time FROM claim_revisions \
@@ -586,16 +610,19 @@ pub(super) async fn revisions(
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
-        .map(|(snap, change, reason, actor, record_time, superseded_time)| {
-            Ok(RevisionEntry {
-                record: snap.0,
-                change: RevisionChange::parse(&change)
-                    .ok_or_else(|| StoreError::Corrupt(format!("revision change {change:?}")))?,
-                reason,
-                actor,
-                record_time,
-                superseded_time,
-            })
-        })
+        .map(
+            |(snap, change, reason, actor, record_time, superseded_time)| {
+                Ok(RevisionEntry {
+                    record: snap.0,
+                    change: RevisionChange::parse(&change).ok_or_else(|| {
+                        StoreError::Corrupt(format!("revision change {change:?}"))
+                    })?,
+                    reason,
+                    actor,
+                    record_time,
+                    superseded_time,
+                })
+            },
+        )
         .collect()
 }

@@ -237,7 +237,8 @@ pub(super) async fn update(
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-    let current = current.ok_or_else(|| StoreError::not_found("entity.id", "no entity with this id"))?;
+    let current =
+        current.ok_or_else(|| StoreError::not_found("entity.id", "no entity with this id"))?;
     if expected_revision != 0 && expected_revision != current {
         return Err(StoreError::RevisionMismatch {
             expected: expected_revision,
@@ -286,6 +287,15 @@ pub(super) async fn summaries(
             .fetch_all(&mut *conn)
             .await?;
     rows.into_iter()
-        .map(|(id, name, kind)| Ok((id, EntitySummary { id, name, kind: parse_kind(&kind)? })))
+        .map(|(id, name, kind)| {
+            Ok((
+                id,
+                EntitySummary {
+                    id,
+                    name,
+                    kind: parse_kind(&kind)?,
+                },
+            ))
+        })
         .collect()
 }

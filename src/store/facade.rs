@@ -49,7 +49,11 @@ pub struct Page<T> {
 fn paginate<T>(mut rows: Vec<(T, Cursor)>, size: PageSize) -> (Vec<T>, Option<Cursor>) {
     let more = rows.len() > size.get();
     rows.truncate(size.get());
-    let next = if more { rows.last().map(|(_, c)| c.clone()) } else { None };
+    let next = if more {
+        rows.last().map(|(_, c)| c.clone())
+    } else {
+        None
+    };
     (rows.into_iter().map(|(t, _)| t).collect(), next)
 }
 
@@ -85,8 +89,12 @@ impl Store {
     ) -> Result<Ingested, StoreError> {
         let mut tx = self.pool.begin().await?;
         let result = claims::ingest(&mut tx, article, claims, actor).await?;
-        let entities =
-            directory(&mut tx, result.claims.iter(), result.article.publisher_id.into_iter()).await?;
+        let entities = directory(
+            &mut tx,
+            result.claims.iter(),
+            result.article.publisher_id.into_iter(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ingested {
             article: result.article,
@@ -139,7 +147,11 @@ impl Store {
         let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
         let (items, next) = paginate(rows, size);
         let entities = directory(&mut conn, items.iter(), std::iter::empty()).await?;
-        Ok(Page { items, next, entities })
+        Ok(Page {
+            items,
+            next,
+            entities,
+        })
     }
 
     /// Corrects a claim.
@@ -197,9 +209,17 @@ impl Store {
             })
             .collect();
         let (items, next) = paginate(rows, size);
-        let entities =
-            directory(&mut conn, items.iter().map(|r| &r.record), std::iter::empty()).await?;
-        Ok(Page { items, next, entities })
+        let entities = directory(
+            &mut conn,
+            items.iter().map(|r| &r.record),
+            std::iter::empty(),
+        )
+        .await?;
+        Ok(Page {
+            items,
+            next,
+            entities,
+        })
     }
 
     /// Creates an entity.
@@ -262,8 +282,11 @@ impl Store {
             (None, None) => None,
         }
         .ok_or_else(|| StoreError::not_found("id", "no such article"))?;
-        let dir = entities::summaries(&mut conn, &article.publisher_id.into_iter().collect::<Vec<_>>())
-            .await?;
+        let dir = entities::summaries(
+            &mut conn,
+            &article.publisher_id.into_iter().collect::<Vec<_>>(),
+        )
+        .await?;
         Ok((article, dir))
     }
 
@@ -287,6 +310,10 @@ impl Store {
         ids.sort();
         ids.dedup();
         let entities = entities::summaries(&mut conn, &ids).await?;
-        Ok(Page { items, next, entities })
+        Ok(Page {
+            items,
+            next,
+            entities,
+        })
     }
 }

@@ -100,11 +100,16 @@ impl<'a> Resolver<'a> {
             EntityRef::External { external_id, .. } => {
                 return Err(StoreError::not_found(
                     format!("{field}.external_id"),
-                    format!("no entity has external id {external_id}; give a name too to create it"),
+                    format!(
+                        "no entity has external id {external_id}; give a name too to create it"
+                    ),
                 ))
             }
             EntityRef::Id(id) => {
-                return Err(StoreError::not_found(format!("{field}.id"), format!("no entity with id {id}")))
+                return Err(StoreError::not_found(
+                    format!("{field}.id"),
+                    format!("no entity with id {id}"),
+                ))
             }
         };
         let new = NewEntity {
@@ -129,7 +134,9 @@ pub(super) async fn find(
     find_or_none(conn, field, r).await?.ok_or_else(|| {
         let what = match r {
             EntityRef::Id(id) => format!("no entity with id {id}"),
-            EntityRef::External { external_id, .. } => format!("no entity has external id {external_id}"),
+            EntityRef::External { external_id, .. } => {
+                format!("no entity has external id {external_id}")
+            }
             EntityRef::Name { name, .. } => format!("no entity is named {name:?}"),
         };
         StoreError::not_found(field, what)

@@ -1,0 +1,163 @@
+//! EntityService: create, read, fuzzy search, update.
+
+use claimdb::pb::v1 as pb;
+use tonic::Code;
+
+use crate::helpers::{bad_fields, TestApp};
+
+fn entity(kind: pb::EntityKind, name: &str, aliases: &[&str]) -> pb::CreateEntityRequest {
+    pb::CreateEntityRequest {
+        entity: Some(pb::Entity {
+            kind: kind as i32,
+            name: name.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            ..Default::default()
+        }),
+    }
+}
+
+async fn create(app: &mut TestApp, req: pb::CreateEntityRequest) -> pb::Entity {
+    app.entities
+        .create_entity(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .entity
+        .unwrap()
+}
+
+#[tokio::test]
+async fn entities_are_found_by_fuzzy_name_and_alias() {
+    let mut app = TestApp::spawn().await;
+    let veloso = create(
+        &mut app,
+        entity(pb::EntityKind::Person, "Ana María Veloso", &["Ana Veloso"]),
+    )
+    .await;
+    create(&mut app, entity(pb::EntityKind::Person, "Milan Sebek", &[])).await;
+    create(
+        &mut app,
+        entity(pb::EntityKind::Organization, "Harwick Institute", &[]),
+    )
+    .await;
+    for query in ["veloso", "Ana Velosso", "ANA MARIA", "velo"] {
+        let found = app
+            .entities
+            .list_entities(pb::ListEntitiesRequest {
+                query: query.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .entities;
+        assert_eq!(
+            found.first().map(|e| e.id.clone()),
+            Some(veloso.id.clone()),
+            "{query}"
+        );
+    }
+    let orgs = app
+        .entities
+        .list_entities(pb::ListEntitiesRequest {
+            kind: pb::EntityKind::Organization as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entities;
+    assert_eq!(orgs.len(), 1);
+    // Alphabetical listing pages through everything exactly once.
+    let mut names = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = app
+            .entities
+            .list_entities(pb::ListEntitiesRequest {
+                page_size: 1,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        names.extend(page.entities.into_iter().map(|e| e.name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(
+        names,
+        ["Ana María Veloso", "Harwick Institute", "Milan Sebek"]
+    );
+}
+
+#[tokio::test]
+async fn updating_an_entity_changes_aliases_and_external_ids_and_checks_the_revision() {
+    let mut app = TestApp::spawn().await;
+    let e = create(&mut app, entity(pb::EntityKind::Person, "Ana Veloso", &[])).await;
+    let update = |rev: i64| pb::UpdateEntityRequest {
+        entity: Some(pb::Entity {
+            id: e.id.clone(),
+            aliases: vec!["A. Veloso".into()],
+            external_ids: vec!["Q123".into()],
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["aliases".into(), "external_ids".into()],
+        }),
+        expected_revision: rev,
+    };
+    let u = app
+        .entities
+        .update_entity(update(1))
+        .await
+        .unwrap()
+        .into_inner()
+        .entity
+        .unwrap();
+    assert_eq!(u.aliases, ["A. Veloso"]);
+    assert_eq!(u.external_ids, ["wikidata:Q123"]);
+    assert_eq!(u.revision, 2);
+    assert_eq!(u.name, "Ana Veloso");
+    let stale = app.entities.update_entity(update(1)).await.unwrap_err();
+    assert_eq!(stale.code(), Code::FailedPrecondition);
+    // The external id now belongs to Veloso: another entity cannot take it.
+    let mut other = entity(pb::EntityKind::Person, "Someone", &[]);
+    other.entity.as_mut().unwrap().external_ids = vec!["wikidata:Q123".into()];
+    let taken = app.entities.create_entity(other).await.unwrap_err();
+    assert_eq!(taken.code(), Code::AlreadyExists);
+}
+
+#[tokio::test]
+async fn bad_entities_name_every_bad_field() {
+    let mut app = TestApp::spawn().await;
+    let err = app
+        .entities
+        .create_entity(pb::CreateEntityRequest {
+            entity: Some(pb::Entity {
+                kind: 99,
+                name: " ".into(),
+                external_ids: vec!["no scheme".into()],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        bad_fields(&err),
+        ["entity.kind", "entity.name", "entity.external_ids[0]"]
+    );
+    let missing = app
+        .entities
+        .get_entity(pb::GetEntityRequest {
+            id: uuid::Uuid::now_v7().to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    assert_eq!(app.count("entities").await, 0);
+}

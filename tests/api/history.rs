@@ -1,0 +1,313 @@
+//! ListClaims: histories in said order, filters, keyset pages, as-of reads.
+
+use std::collections::HashSet;
+
+use claimdb::pb::v1 as pb;
+use tonic::Code;
+
+use crate::helpers::{article, bad_fields, day, person, TestApp};
+
+fn by_speaker(name: &str) -> pb::ListClaimsRequest {
+    pb::ListClaimsRequest {
+        speaker: Some(person(name)),
+        ..Default::default()
+    }
+}
+
+async fn texts(app: &mut TestApp, req: pb::ListClaimsRequest) -> Vec<String> {
+    app.claims
+        .list_claims(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .claims
+        .into_iter()
+        .map(|c| c.text)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_speakers_claims_come_in_the_order_they_were_said() {
+    let mut app = TestApp::spawn().await;
+    // Ingested out of order, and interleaved with another speaker.
+    app.ingest(article(
+        "https://e.com/3",
+        &[
+            ("Ana Veloso", "third", day(3, 1)),
+            ("Bo Li", "other", day(1, 1)),
+        ],
+    ))
+    .await;
+    app.ingest(article(
+        "https://e.com/1",
+        &[("Ana Veloso", "first", day(1, 5))],
+    ))
+    .await;
+    app.ingest(article(
+        "https://e.com/2",
+        &[("ana veloso", "second", day(2, 1))],
+    ))
+    .await;
+    assert_eq!(
+        texts(&mut app, by_speaker("Ana Veloso")).await,
+        ["first", "second", "third"]
+    );
+    let desc = pb::ListClaimsRequest {
+        order_by: pb::ClaimOrder::SaidTimeDesc as i32,
+        ..by_speaker("Ana Veloso")
+    };
+    assert_eq!(texts(&mut app, desc).await, ["third", "second", "first"]);
+    let window = pb::ListClaimsRequest {
+        said_after: Some(day(1, 10)),
+        said_before: Some(day(3, 1)),
+        ..by_speaker("Ana Veloso")
+    };
+    assert_eq!(texts(&mut app, window).await, ["second"]);
+}
+
+#[tokio::test]
+async fn pages_neither_skip_nor_repeat_while_claims_are_inserted() {
+    let mut app = TestApp::spawn().await;
+    let originals: Vec<String> = (0..30).map(|i| format!("claim {i:02}")).collect();
+    for (i, t) in originals.iter().enumerate() {
+        let d = day(1 + (i as u32 % 12), 1 + (i as u32 % 28));
+        app.ingest(article(
+            &format!("https://e.com/p{i}"),
+            &[("Ana Veloso", t, d)],
+        ))
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    let mut page = 0;
+    loop {
+        let out = app
+            .claims
+            .list_claims(pb::ListClaimsRequest {
+                page_size: 7,
+                page_token: token.clone(),
+                ..by_speaker("Ana Veloso")
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        seen.extend(
+            out.claims
+                .iter()
+                .map(|c| (c.said_time.unwrap().seconds, c.id.clone(), c.text.clone())),
+        );
+        if out.next_page_token.is_empty() {
+            break;
+        }
+        token = out.next_page_token;
+        // Insert claims both before and after the cursor between pages.
+        page += 1;
+        for (j, d) in [day(1, 1), day(12, 31)].into_iter().enumerate() {
+            app.ingest(article(
+                &format!("https://e.com/new{page}-{j}"),
+                &[("Ana Veloso", &format!("new {page}-{j}"), d)],
+            ))
+            .await;
+        }
+    }
+    let ids: HashSet<_> = seen.iter().map(|s| s.1.clone()).collect();
+    assert_eq!(ids.len(), seen.len(), "no claim is served twice");
+    let texts: HashSet<_> = seen.iter().map(|s| s.2.clone()).collect();
+    for t in &originals {
+        assert!(texts.contains(t), "{t} was skipped");
+    }
+    let keys: Vec<_> = seen.iter().map(|s| (s.0, s.1.clone())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "served in said order throughout");
+}
+
+#[tokio::test]
+async fn a_page_token_only_works_with_its_own_filter() {
+    let mut app = TestApp::spawn().await;
+    for i in 0..3 {
+        app.ingest(article(
+            &format!("https://e.com/t{i}"),
+            &[("Ana Veloso", &format!("t{i}"), day(1, i + 1))],
+        ))
+        .await;
+    }
+    let first = app
+        .claims
+        .list_claims(pb::ListClaimsRequest {
+            page_size: 1,
+            ..by_speaker("Ana Veloso")
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!first.next_page_token.is_empty());
+    let cases = [
+        (
+            "another filter",
+            by_speaker("Someone Else"),
+            first.next_page_token.clone(),
+        ),
+        (
+            "tampered",
+            by_speaker("Ana Veloso"),
+            format!("x{}", first.next_page_token),
+        ),
+        (
+            "garbage",
+            by_speaker("Ana Veloso"),
+            "'; DROP TABLE claims; --".to_string(),
+        ),
+    ];
+    for (what, req, token) in cases {
+        let err = app
+            .claims
+            .list_claims(pb::ListClaimsRequest {
+                page_size: 1,
+                page_token: token,
+                ..req
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{what}");
+        assert_eq!(bad_fields(&err), ["page_token"], "{what}");
+    }
+    assert_eq!(app.count("claims").await, 3);
+}
+
+#[tokio::test]
+async fn filters_combine_subject_publisher_kind_and_text() {
+    let mut app = TestApp::spawn().await;
+    let mut req = article(
+        "https://e.com/f1",
+        &[
+            ("Ana Veloso", "The gas transit accord will lapse", day(3, 1)),
+            ("Ana Veloso", "Borders are settled", day(3, 2)),
+        ],
+    );
+    req.claims[0].subjects = vec![pb::SubjectInput {
+        entity: Some(pb::EntityRef {
+            name: "Korvan Federation".into(),
+            kind: pb::EntityKind::Place as i32,
+            ..Default::default()
+        }),
+        role: "target".into(),
+    }];
+    req.claims[1].kind = pb::ClaimKind::Indirect as i32;
+    app.ingest(req).await;
+    let mut other = article(
+        "https://e.com/f2",
+        &[("Bo Li", "Gas prices will rise", day(3, 3))],
+    );
+    other.article.as_mut().unwrap().publisher = Some(crate::helpers::org("Other Times"));
+    app.ingest(other).await;
+
+    let about = pb::ListClaimsRequest {
+        subject: Some(pb::EntityRef {
+            name: "korvan federation".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    assert_eq!(
+        texts(&mut app, about).await,
+        ["The gas transit accord will lapse"]
+    );
+    let gas = pb::ListClaimsRequest {
+        query: "gas".into(),
+        ..Default::default()
+    };
+    assert_eq!(texts(&mut app, gas).await.len(), 2);
+    let gas_by_pub = pb::ListClaimsRequest {
+        query: "gas -prices".into(),
+        publisher: Some(crate::helpers::org("Test Wire")),
+        ..Default::default()
+    };
+    assert_eq!(
+        texts(&mut app, gas_by_pub).await,
+        ["The gas transit accord will lapse"]
+    );
+    let indirect = pb::ListClaimsRequest {
+        kinds: vec![pb::ClaimKind::Indirect as i32],
+        ..Default::default()
+    };
+    assert_eq!(texts(&mut app, indirect).await, ["Borders are settled"]);
+    let unknown = app
+        .claims
+        .list_claims(by_speaker("Nobody Known"))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn as_of_answers_exactly_as_the_database_stood_then() {
+    let mut app = TestApp::spawn().await;
+    let before_anything = prost_types::Timestamp::from(std::time::SystemTime::now());
+    let out = app
+        .ingest(article(
+            "https://e.com/asof",
+            &[("Ana Veloso", "We will sign", day(4, 1))],
+        ))
+        .await;
+    let claim = out.claims[0].clone();
+    let created_at = claim.update_time;
+    let mut corrected = pb::ClaimInput {
+        text: "We will not sign".into(),
+        spans: vec![],
+        ..Default::default()
+    };
+    corrected.speakers.clear();
+    app.claims
+        .update_claim(pb::UpdateClaimRequest {
+            id: claim.id.clone(),
+            claim: Some(corrected),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["text".into(), "spans".into()],
+            }),
+            expected_revision: 1,
+            reason: "misquoted".into(),
+        })
+        .await
+        .unwrap();
+    let get = |as_of| pb::GetClaimRequest {
+        id: claim.id.clone(),
+        as_of,
+    };
+    let now = app
+        .claims
+        .get_claim(get(None))
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap();
+    assert_eq!(now.text, "We will not sign");
+    let then = app
+        .claims
+        .get_claim(get(created_at))
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap();
+    assert_eq!(then.text, "We will sign");
+    assert_eq!(then.revision, 1);
+    let err = app
+        .claims
+        .get_claim(get(Some(before_anything)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    let list_then = pb::ListClaimsRequest {
+        as_of: created_at,
+        ..by_speaker("Ana Veloso")
+    };
+    assert_eq!(texts(&mut app, list_then).await, ["We will sign"]);
+    let list_text_then = pb::ListClaimsRequest {
+        as_of: created_at,
+        query: "sign".into(),
+        ..Default::default()
+    };
+    assert_eq!(texts(&mut app, list_text_then).await, ["We will sign"]);
+}

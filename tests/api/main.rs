@@ -1,0 +1,15 @@
+//! Integration tests: the real server over real gRPC on a TCP port, against
+//! real PostgreSQL, a fresh database per test.
+//!
+//! PostgreSQL comes from a private cluster this binary starts from the
+//! machine's binaries (stopped when the binary exits), or from
+//! `TEST_DATABASE_URL` when set.
+
+mod articles;
+mod claims;
+mod entities;
+mod health;
+mod helpers;
+mod history;
+mod ingest;
+mod readme;
