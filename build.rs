@@ -6,13 +6,14 @@ use prost::Message;
 use std::{env, fs, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = [
-        "proto/claimdb/v1/common.proto",
-        "proto/claimdb/v1/entity.proto",
-        "proto/claimdb/v1/article.proto",
-        "proto/claimdb/v1/claim.proto",
-    ];
-    let fds = protox::compile(protos, ["proto"])?;
+    // Every .proto of the package, in a stable order.
+    let mut protos: Vec<PathBuf> = fs::read_dir("proto/claimdb/v1")?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "proto"))
+        .collect();
+    protos.sort();
+    let fds = protox::compile(&protos, ["proto"])?;
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     fs::write(out_dir.join("claimdb_descriptor.bin"), fds.encode_to_vec())?;
     tonic_prost_build::configure()

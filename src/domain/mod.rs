@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod page;
 pub mod query;
+pub mod statement;
 pub mod text;
 
 pub use article::{normalize_url, Article, NewArticle};

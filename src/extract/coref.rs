@@ -24,6 +24,24 @@ pub(crate) struct Entity {
     pub kind: SpeakerKind,
     pub role: Option<String>,
     pub anonymous: bool,
+    /// Lowercase words of every role written for the entity ("maker", "spokesperson").
+    pub role_words: Vec<String>,
+}
+
+impl Entity {
+    /// Keeps the first role as the role and remembers the words of every role.
+    fn add_role(&mut self, role: Option<String>) {
+        self.role_words.extend(role_words(role.as_deref()));
+        if self.role.is_none() {
+            self.role = role;
+        }
+    }
+}
+
+/// Lowercase words of a role.
+fn role_words(role: Option<&str>) -> Vec<String> {
+    role.map(|r| r.to_lowercase().split(' ').map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// The speakers a mention resolves to, with the role written for them.
@@ -62,7 +80,7 @@ impl Resolver {
                     continue;
                 }
                 let (title, name) = split_title(doc, c);
-                if name.b - name.a < 2 && !org_like(doc, name.a, name.b) {
+                if name.b - name.a < 2 {
                     continue;
                 }
                 let descriptor = name.a > 0 && is_in(ORG_DESCRIPTORS, doc.low(name.a - 1));
@@ -91,9 +109,7 @@ impl Resolver {
         let key = name.to_lowercase();
         if !anonymous {
             if let Some(&i) = self.by_name.get(&key) {
-                if self.ents[i].role.is_none() {
-                    self.ents[i].role = role;
-                }
+                self.ents[i].add_role(role);
                 return i;
             }
         }
@@ -114,7 +130,9 @@ impl Resolver {
                 self.by_acronym.entry(initials).or_insert(id);
             }
         }
+        let role_words = role_words(role.as_deref());
         self.ents.push(Entity {
+            role_words,
             name: name.to_string(),
             kind,
             role,
@@ -132,7 +150,7 @@ impl Resolver {
             .or_else(|| self.by_surname.get(&key))
             .or_else(|| self.by_acronym.get(name));
         match id.and_then(|&i| self.ents.get(i)) {
-            Some(e) => (e.name.clone(), e.kind.clone()),
+            Some(e) => (e.name.clone(), e.kind),
             None => (name.to_string(), SpeakerKind::Unknown),
         }
     }
@@ -179,7 +197,7 @@ impl Resolver {
             .filter_map(|&i| self.ents.get(i))
             .map(|e| ExtractedSpeaker {
                 name: e.name.clone(),
-                kind: e.kind.clone(),
+                kind: e.kind,
                 anonymous: e.anonymous,
             })
             .collect();
@@ -198,11 +216,16 @@ impl Resolver {
     fn named(&mut self, name: &str, kind: SpeakerKind, role: Option<String>) -> Resolved {
         let key = name.to_lowercase();
         let single = !name.contains(' ');
-        let found = self
-            .by_name
-            .get(&key)
-            .copied()
-            .filter(|&i| self.ents[i].kind != SpeakerKind::Unknown || !single);
+        let acronym = single && name.chars().count() >= 2 && name.chars().all(|c| c.is_uppercase());
+        let found = acronym
+            .then(|| self.by_acronym.get(name).copied())
+            .flatten();
+        let found = found.or_else(|| {
+            self.by_name
+                .get(&key)
+                .copied()
+                .filter(|&i| self.ents[i].kind != SpeakerKind::Unknown || !single)
+        });
         let found = found.or_else(|| {
             single
                 .then(|| {
@@ -216,9 +239,7 @@ impl Resolver {
         let found = found.or_else(|| self.by_name.get(&key).copied());
         let id = match found {
             Some(i) => {
-                if self.ents[i].role.is_none() {
-                    self.ents[i].role = role;
-                }
+                self.ents[i].add_role(role);
                 i
             }
             None => {
@@ -255,9 +276,7 @@ impl Resolver {
     /// "the minister", "the company", "the spokesperson": the latest entity the head fits.
     fn definite(&mut self, head: &str, text: &str) -> Resolved {
         let fits_role = |e: &Entity| {
-            e.role
-                .as_ref()
-                .is_some_and(|r| r.to_lowercase().split(' ').any(|w| w == head))
+            e.role_words.iter().any(|w| w == head)
                 || e.name.to_lowercase().split(' ').any(|w| w == head)
         };
         let org_head = is_in(ORG_DESCRIPTORS, head) && !head.starts_with("spokes");

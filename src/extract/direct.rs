@@ -110,7 +110,7 @@ fn post_attribution(doc: &Doc, close: usize) -> Option<(usize, SpeakerSpan, usiz
         return None;
     }
     let sp = speaker_before(doc, cue, j)?;
-    if sp.np.0 != j && !sp.appos.is_some_and(|_| sp.np.0 == j) {
+    if sp.np.0 != j {
         return None;
     }
     Some((cue, sp, attribution_end(doc, cue, sent.end)))
@@ -118,7 +118,7 @@ fn post_attribution(doc: &Doc, close: usize) -> Option<(usize, SpeakerSpan, usiz
 
 /// Where the attribution clause after `cue` ends: the next opening mark or the sentence end.
 fn attribution_end(doc: &Doc, cue: usize, sent_end: usize) -> usize {
-    (cue..sent_end)
+    (cue..sent_end.min(cue + 2 * POST_WINDOW))
         .find(|&i| doc.toks[i].kind == TokKind::Open)
         .unwrap_or(sent_end)
 }
@@ -204,7 +204,7 @@ fn opens_paragraph(doc: &Doc, u: &QuoteUnit) -> bool {
     let Some(first) = u.parts.first() else {
         return false;
     };
-    let starts = doc.paras.iter().any(|&(s, _)| s == first.open);
+    let starts = doc.paras.binary_search_by_key(&first.open, |p| p.0).is_ok();
     starts && content(doc, u).trim_end().ends_with(['.', '!', '?'])
 }
 

@@ -190,9 +190,26 @@ impl Raw {
         self.cue = Some(cue);
         self.cue_text = Some(doc.tok_text(first, cue + 1));
         self.np = Some(sp);
-        self.attr = attr;
+        self.attr = clamp_attr(&attr, cue);
         self.anchor = cue;
     }
+}
+
+/// How far (in tokens) from its verb an attribution is searched for dates and venues.
+const ATTR_WINDOW: usize = 40;
+
+/// Narrows attribution ranges to a window around `anchor`, so that work per claim stays bounded.
+fn clamp_attr(ranges: &[(usize, usize)], anchor: usize) -> Vec<(usize, usize)> {
+    ranges
+        .iter()
+        .map(|&(a, b)| {
+            (
+                a.max(anchor.saturating_sub(ATTR_WINDOW)),
+                b.min(anchor + ATTR_WINDOW),
+            )
+        })
+        .filter(|(a, b)| a < b)
+        .collect()
 }
 
 /// Extracts the claims of one article body, in text order.

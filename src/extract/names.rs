@@ -249,7 +249,13 @@ fn named(doc: &Doc, s: usize, b: usize, cs: &[Chunk]) -> Option<Mention> {
             continue; // "Prosecutors allege": a capitalised common noun
         }
         let last_poss = doc.toks[c.b - 1].poss;
-        let followed_by_lower = c.b < b && doc.toks[c.b].is_word() && !doc.toks[c.b].cap;
+        let followed_by_lower = c.b < b
+            && doc.toks[c.b].is_word()
+            && !doc.toks[c.b].cap
+            && !matches!(
+                doc.low(c.b),
+                "of" | "for" | "at" | "in" | "from" | "with" | "and" | "to" | "on" | "by"
+            );
         if last_poss && followed_by_lower {
             if let Some(m) = possessor_org(doc, c, b) {
                 return Some(m);

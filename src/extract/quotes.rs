@@ -33,11 +33,6 @@ impl QuoteUnit {
         self.parts.first().map_or(0, |p| p.start)
     }
 
-    /// One past the last character inside the marks of the last part.
-    pub fn end(&self) -> usize {
-        self.parts.last().map_or(0, |p| p.end)
-    }
-
     /// Index of the final closing mark, if the quotation is closed.
     pub fn close(&self) -> Option<usize> {
         self.parts.last().and_then(|p| p.close)
@@ -114,18 +109,17 @@ fn pair_paragraph(chars: &[char], ps: usize, pe: usize) -> (Vec<QuotePart>, Opti
                 }
                 open = None;
             }
-            Some(o) if c == '"' && chars[o] != '"' => {
-                // A straight mark inside a curly quotation: treat it as closing only if it
-                // cannot open; otherwise ignore it.
-                if !straight_opens(chars, i, ps) && o + 1 < i {
-                    parts.push(QuotePart {
-                        open: o,
-                        start: o + 1,
-                        end: i,
-                        close: Some(i),
-                    });
-                    open = None;
-                }
+            // A straight mark inside a curly quotation closes it only if it cannot open.
+            Some(o)
+                if c == '"' && chars[o] != '"' && !straight_opens(chars, i, ps) && o + 1 < i =>
+            {
+                parts.push(QuotePart {
+                    open: o,
+                    start: o + 1,
+                    end: i,
+                    close: Some(i),
+                });
+                open = None;
             }
             Some(_) if c == '“' || c == '„' => open = Some(i),
             _ => {}

@@ -8,7 +8,7 @@
 //! (", saying …", "and declined …") or a semicolon. Content holding quote marks is a mixed claim.
 
 use super::attribution::{is_cue, speaker_after, speaker_before, SpeakerSpan};
-use super::lexicon::{is_in, TELL_VERBS, WEAK_CUES};
+use super::lexicon::{is_in, AUX_ADVERBS, TELL_VERBS, WEAK_CUES};
 use super::text::{Doc, Sentence, TokKind};
 use super::{ExtractedKind, Raw};
 
@@ -69,9 +69,11 @@ pub(crate) fn reported_claims(
             let Some(mut raw) = claim_at(doc, s, i, &out[first_here..]) else {
                 continue;
             };
-            let overlaps = direct
+            let end = raw.spans.first().map_or(0, |s| s.1);
+            let near = direct.partition_point(|d| d.spans.first().is_some_and(|s| s.0 < end));
+            let overlaps = direct[near.saturating_sub(4)..near]
                 .iter()
-                .chain(out.iter())
+                .chain(out[out.len().saturating_sub(4)..].iter())
                 .any(|d| overlap(&d.spans, &raw.spans));
             if !overlaps {
                 raw.kind = kind_of(doc, &raw);
@@ -92,7 +94,9 @@ fn kind_of(doc: &Doc, raw: &Raw) -> ExtractedKind {
     let Some(&(s, e)) = raw.spans.first() else {
         return ExtractedKind::Indirect;
     };
-    let quoted = doc.quotes.iter().any(|u| {
+    let first = doc.quotes.partition_point(|u| u.start() < s);
+    let last = doc.quotes.partition_point(|u| u.start() < e);
+    let quoted = doc.quotes[first..last].iter().any(|u| {
         u.parts.iter().any(|p| p.start >= s && p.end <= e) && {
             let open = doc.tok_at(u.start().saturating_sub(1));
             open == 0 || doc.low(open - 1) != "so-called"
@@ -155,7 +159,7 @@ fn build(
     }
     let span = content_chars(doc, cs, ce)?;
     let mut raw = Raw::new(ExtractedKind::Indirect, vec![span]);
-    let attr = vec![(s.start, cs.min(ce)), (ce, s.end)];
+    let attr = super::clamp_attr(&[(s.start, cs.min(ce)), (ce, s.end)], cue);
     match sp {
         Some(sp) => raw.attribute(doc, cue, sp, attr),
         None => {
@@ -199,7 +203,7 @@ fn according_to(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
         }
         (c, content_end(doc, c, s.end))
     } else {
-        (s.start, i)
+        (s.start.max(i.saturating_sub(CONTENT_MAX)), i)
     };
     let mut raw = build(doc, s, i, Some(sp), cs, ce)?;
     raw.cue_text = Some(doc.tok_text(i, i + 2));
@@ -227,10 +231,21 @@ fn postposed(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
     };
     if i > s.start && doc.toks[i - 1].is_punct(',') {
         let sp = speaker_after(doc, i + 1, s.end)?;
-        if !after_ok(sp.np.1) {
+        let end = sp.appos.map_or(sp.np.1, |a| a.1);
+        let punct_after =
+            end >= s.end || matches!(doc.toks[end].kind, TokKind::Punct('.' | ',' | '!' | '?'));
+        let plain = (sp.np.0..sp.np.1).all(|j| !is_in(AUX_ADVERBS, doc.low(j)));
+        if !punct_after || !plain || sp.np.1 - sp.np.0 > 8 {
             return None;
         }
-        return build(doc, s, i, Some(sp), s.start, i - 1);
+        return build(
+            doc,
+            s,
+            i,
+            Some(sp),
+            s.start.max(i.saturating_sub(CONTENT_MAX)),
+            i - 1,
+        );
     }
     let sp = speaker_before(doc, i, s.start)?;
     let comma = sp.np.0.checked_sub(1)?;
@@ -240,7 +255,14 @@ fn postposed(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
     if doc.toks[s.start].kind == TokKind::Open && doc.toks[comma - 1].kind == TokKind::Close {
         return None; // a direct quote, handled elsewhere
     }
-    build(doc, s, i, Some(sp), s.start, comma)
+    build(
+        doc,
+        s,
+        i,
+        Some(sp),
+        s.start.max(comma.saturating_sub(CONTENT_MAX)),
+        comma,
+    )
 }
 
 /// The content after the verb at `i`: skips "that", the listener and adjuncts.
@@ -407,10 +429,12 @@ fn content_end(doc: &Doc, cs: usize, end: usize) -> usize {
             match t.kind {
                 TokKind::Punct(';' | '—' | '–' | '(') if j > cs + 2 => return j,
                 TokKind::Punct(',') if j > cs + 2 && comma_ends(doc, j) => return j,
-                TokKind::Word if t.lower == "and" || t.lower == "but" => {
-                    if j > cs + 2 && (is_in(NEW_PREDICATES, doc.low(j + 1)) || is_cue(doc, j + 1)) {
-                        return j;
-                    }
+                TokKind::Word
+                    if (t.lower == "and" || t.lower == "but")
+                        && j > cs + 2
+                        && (is_in(NEW_PREDICATES, doc.low(j + 1)) || is_cue(doc, j + 1)) =>
+                {
+                    return j
                 }
                 _ => {}
             }

@@ -69,7 +69,7 @@ pub(crate) fn resolve_all(
         if !had_claim {
             if let Some((name, ids)) = note_subject(doc, &mut r, si) {
                 r.touch(&ids);
-                let time = find_time(doc, &[(s.start, s.end)], s.start, published);
+                let time = find_time(doc, &[(s.start, s.end)], s.end, published);
                 last_time = time.map(|f| LastTime {
                     sent: si,
                     speaker: name,
@@ -100,16 +100,26 @@ fn link_embedded(raws: &[Raw], out: &mut [Option<ExtractedClaim>]) {
 /// Makes the subject of a claimless sentence salient when it is a name.
 fn note_subject(doc: &Doc, r: &mut Resolver, si: usize) -> Option<(String, Vec<usize>)> {
     let s = doc.sents.get(si)?;
-    let c = chunks(doc, s.start, s.end.min(s.start + 8))
+    // The first name among the sentence's opening words, unless it follows a preposition or is a
+    // possessor ("Korvan’s deputy foreign minister, Pavel Dranik, rejected …" → Pavel Dranik).
+    let m = chunks(doc, s.start, s.end.min(s.start + 10))
         .into_iter()
-        .next()
-        .filter(|c| c.a == s.start)?;
-    let m = parse_np(doc, c.a, c.b)?;
-    if !matches!(m, Mention::Named { .. }) {
-        return None;
-    }
+        .filter(|c| {
+            c.a == s.start
+                || !matches!(
+                    doc.low(c.a - 1),
+                    "in" | "on" | "at" | "by" | "of" | "for" | "from" | "to" | "with"
+                )
+        })
+        .filter(|c| !doc.toks[c.b - 1].poss && !(c.a..c.b).any(|i| is_time_word(doc.low(i))))
+        .find_map(|c| parse_np(doc, c.a, c.b).filter(|m| matches!(m, Mention::Named { .. })))?;
     let res = r.resolve(&m)?;
     Some((res.speakers.first()?.name.clone(), res.ids))
+}
+
+/// Month and weekday names, which are capitalised but never subjects.
+fn is_time_word(w: &str) -> bool {
+    super::lexicon::month_of(w).is_some() || super::lexicon::weekday_of(w).is_some()
 }
 
 /// The speaker of a raw claim.

@@ -13,3 +13,4 @@ mod helpers;
 mod history;
 mod ingest;
 mod readme;
+mod transport;
