@@ -19,10 +19,15 @@ use tower_http::cors::{Any, CorsLayer};
 use crate::api::articles::ArticleApi;
 use crate::api::claims::ClaimApi;
 use crate::api::entities::EntityApi;
+use crate::api::reviews::ReviewApi;
+use crate::api::statements::StatementApi;
+use crate::api::watch::EventHub;
 use crate::config::ServeConfig;
 use crate::pb::v1::article_service_server::ArticleServiceServer;
 use crate::pb::v1::claim_service_server::ClaimServiceServer;
 use crate::pb::v1::entity_service_server::EntityServiceServer;
+use crate::pb::v1::review_service_server::ReviewServiceServer;
+use crate::pb::v1::statement_service_server::StatementServiceServer;
 use crate::pg_local::{LocalOptions, LocalPostgres};
 use crate::store::{PoolConfig, Store};
 
@@ -30,11 +35,13 @@ use crate::store::{PoolConfig, Store};
 const HEALTH_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The services' names as health reports them.
-const SERVICES: [&str; 4] = [
+const SERVICES: [&str; 6] = [
     "",
     "claimdb.v1.ClaimService",
     "claimdb.v1.EntityService",
     "claimdb.v1.ArticleService",
+    "claimdb.v1.StatementService",
+    "claimdb.v1.ReviewService",
 ];
 
 /// A bound, ready-to-run server.
@@ -45,6 +52,7 @@ pub struct Application {
     local_pg: Option<LocalPostgres>,
     max_message_bytes: usize,
     grace: Duration,
+    watch_buffer: usize,
 }
 
 impl Application {
@@ -68,6 +76,11 @@ impl Application {
                 (pg.connect_options("claimdb"), Some(pg))
             }
         };
+        // Every connection carries the statement-matching threshold.
+        let options = options.options([(
+            crate::store::SIMILARITY_SETTING,
+            config.statement_similarity,
+        )]);
         let store = Store::connect_lazy(options, &pool_config);
         store
             .migrate()
@@ -76,6 +89,7 @@ impl Application {
         let mut app = Self::with_store(config.listen, store, config.max_message_bytes).await?;
         app.local_pg = local_pg;
         app.grace = Duration::from_secs(config.shutdown_grace_secs);
+        app.watch_buffer = config.watch_buffer;
         Ok(app)
     }
 
@@ -95,7 +109,13 @@ impl Application {
             local_pg: None,
             max_message_bytes,
             grace: Duration::from_secs(10),
+            watch_buffer: 1024,
         })
+    }
+
+    /// Sets the per-stream event buffer of `WatchClaims` (tests make it small).
+    pub fn set_watch_buffer(&mut self, events: usize) {
+        self.watch_buffer = events;
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -113,7 +133,11 @@ impl Application {
         let (reporter, health) = tonic_health::server::health_reporter();
         let health_task = tokio::spawn(watch_health(self.store.clone(), reporter));
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let routes = self.routes(health)?;
+        // Open watch streams end when this turns true, so the graceful
+        // shutdown below is not held up by them.
+        let (streams_stop, streams_stopped) = tokio::sync::watch::channel(false);
+        let hub = EventHub::start(self.store.clone(), streams_stopped, self.watch_buffer);
+        let routes = self.routes(health, hub)?;
         let mut builder = Server::builder()
             .accept_http1(true)
             .layer(cors())
@@ -127,6 +151,7 @@ impl Application {
             r = &mut server => r,
             _ = shutdown => {
                 tracing::info!(grace = ?self.grace, "shutting down");
+                let _ = streams_stop.send(true);
                 let _ = stop_tx.send(());
                 match tokio::time::timeout(self.grace, &mut server).await {
                     Ok(r) => r,
@@ -154,6 +179,7 @@ impl Application {
         health: tonic_health::pb::health_server::HealthServer<
             impl tonic_health::pb::health_server::Health,
         >,
+        hub: EventHub,
     ) -> anyhow::Result<tonic::service::Routes> {
         let reflection = || {
             tonic_reflection::server::Builder::configure()
@@ -173,7 +199,7 @@ impl Application {
             .add_service(v1)
             .add_service(v1alpha)
             .add_service(
-                ClaimServiceServer::new(ClaimApi::new(store.clone()))
+                ClaimServiceServer::new(ClaimApi::new(store.clone(), hub))
                     .max_decoding_message_size(max)
                     .max_encoding_message_size(max),
             )
@@ -183,7 +209,17 @@ impl Application {
                     .max_encoding_message_size(max),
             )
             .add_service(
-                ArticleServiceServer::new(ArticleApi::new(store))
+                ArticleServiceServer::new(ArticleApi::new(store.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            )
+            .add_service(
+                StatementServiceServer::new(StatementApi::new(store.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            )
+            .add_service(
+                ReviewServiceServer::new(ReviewApi::new(store))
                     .max_decoding_message_size(max)
                     .max_encoding_message_size(max),
             );

@@ -32,6 +32,18 @@ pub enum LogFormat {
 pub enum Command {
     /// Run the gRPC server.
     Serve(ServeConfig),
+    /// Load articles (JSON/JSONL ingest requests, or article text files) into a server.
+    Ingest(crate::cli::ingest::IngestArgs),
+    /// Print a claim history: a speaker's claims, claims about someone, ...
+    Claims(crate::cli::claims::ClaimsArgs),
+    /// Print claim events as they happen.
+    Watch(crate::cli::watch::WatchArgs),
+    /// Search entities by name or alias.
+    Entities(crate::cli::entities::EntitiesArgs),
+    /// Print every revision of a claim.
+    Revisions(crate::cli::entities::RevisionsArgs),
+    /// Run the built-in claim extractor over article files (no server needed).
+    Extract(crate::cli::extract::ExtractArgs),
 }
 
 /// Settings of `claimdb serve`.
@@ -55,9 +67,19 @@ pub struct ServeConfig {
     /// Largest gRPC message accepted or sent, in bytes.
     #[arg(long, env = "CLAIMDB_MAX_MESSAGE_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_message_bytes: usize,
+    /// Events buffered per `WatchClaims` stream; a client further behind is
+    /// disconnected with RESOURCE_EXHAUSTED (it resumes from its cursor).
+    #[arg(long, env = "CLAIMDB_WATCH_BUFFER", default_value_t = 1024)]
+    pub watch_buffer: usize,
     /// Seconds that in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "CLAIMDB_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+    /// Trigram similarity (0 to 1] at or above which a new claim joins a
+    /// statement of the same speakers (see docs/STATEMENTS.md).
+    #[arg(long, env = "CLAIMDB_STATEMENT_SIMILARITY",
+          default_value_t = crate::domain::statement::DEFAULT_SIMILARITY,
+          value_parser = crate::domain::statement::parse_threshold)]
+    pub statement_similarity: f64,
 }
 
 impl ServeConfig {

@@ -16,6 +16,8 @@
 //!   error → status mapping.
 //! - [`pg_local`]: the private PostgreSQL that `serve` (without
 //!   `DATABASE_URL`) and the tests run from the machine's binaries.
+//! - [`extract`]: the built-in rule-based claim extractor (pure functions).
+//! - [`cli`]: the `claimdb` command-line client subcommands.
 //! - [`pb`]: code generated from `proto/`.
 //!
 //! Dependencies point inwards: `api` and `store` depend on `domain`, never
@@ -23,6 +25,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod extract;

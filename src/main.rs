@@ -12,10 +12,21 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     claimdb::telemetry::init(cli.log_format);
     let result = match cli.command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => serve(config).await.map(|()| true),
+        Command::Ingest(args) => claimdb::cli::ingest::run(args).await,
+        Command::Claims(args) => claimdb::cli::claims::run(args).await.map(|()| true),
+        Command::Watch(args) => claimdb::cli::watch::run(args).await.map(|()| true),
+        Command::Entities(args) => claimdb::cli::entities::run_entities(args)
+            .await
+            .map(|()| true),
+        Command::Revisions(args) => claimdb::cli::entities::run_revisions(args)
+            .await
+            .map(|()| true),
+        Command::Extract(args) => claimdb::cli::extract::run(args).map(|()| true),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("claimdb: {e:#}");
             ExitCode::FAILURE

@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, claim_out};
 use super::error::{from_store, invalid};
+use super::watch::{EventHub, WatchStream};
 use super::{actor, Paging};
 use crate::domain::{ClaimFilter, ClaimOrder, NewArticle, NewClaim, Violations};
 use crate::pb::v1 as pb;
@@ -17,12 +18,13 @@ pub const MAX_CLAIMS_PER_ARTICLE: usize = 10_000;
 #[derive(Clone, Debug)]
 pub struct ClaimApi {
     store: Store,
+    hub: EventHub,
 }
 
 impl ClaimApi {
-    /// A service over `store`.
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    /// A service over `store`, streaming events from `hub`.
+    pub fn new(store: Store, hub: EventHub) -> Self {
+        Self { store, hub }
     }
 }
 
@@ -72,6 +74,34 @@ pub fn parse_ingest(
     }
 }
 
+/// With `extract = true`, appends the extractor's claims to the request.
+pub fn with_extracted(
+    mut req: pb::IngestArticleRequest,
+) -> Result<pb::IngestArticleRequest, Violations> {
+    if !req.extract {
+        return Ok(req);
+    }
+    let Some(article) = &req.article else {
+        return Ok(req);
+    };
+    if article.body.trim().is_empty() {
+        return Err(Violations::single(
+            "article.body",
+            "is required when extract is true",
+        ));
+    }
+    let mut v = Violations::new();
+    let published = convert::time(
+        &mut v,
+        "article.published_time",
+        article.published_time.as_ref(),
+    );
+    v.into_result(())?;
+    let extracted = super::extract::extract_claims(&article.body, published);
+    req.claims.extend(extracted);
+    Ok(req)
+}
+
 fn parse_order(v: &mut Violations, raw: i32) -> ClaimOrder {
     match pb::ClaimOrder::try_from(raw) {
         Ok(pb::ClaimOrder::Unspecified) | Ok(pb::ClaimOrder::SaidTimeAsc) => ClaimOrder::SaidAsc,
@@ -114,6 +144,7 @@ pub fn parse_list(req: &pb::ListClaimsRequest) -> Result<(ClaimFilter, Paging), 
         include_retracted: req.include_retracted,
         as_of: convert::time(&mut v, "as_of", req.as_of.as_ref()),
         order: parse_order(&mut v, req.order_by),
+        statement: convert::opt_uuid(&mut v, "statement", &req.statement),
     };
     if let (Some(a), Some(b)) = (filter.said_after, filter.said_before) {
         if a >= b {
@@ -126,12 +157,44 @@ pub fn parse_list(req: &pb::ListClaimsRequest) -> Result<(ClaimFilter, Paging), 
 
 #[tonic::async_trait]
 impl ClaimService for ClaimApi {
+    type WatchClaimsStream = WatchStream;
+
+    async fn watch_claims(
+        &self,
+        request: Request<pb::WatchClaimsRequest>,
+    ) -> Result<Response<Self::WatchClaimsStream>, Status> {
+        let stream = super::watch::start(&self.hub, request.get_ref()).await?;
+        Ok(Response::new(stream))
+    }
+
+    async fn extract_claims(
+        &self,
+        request: Request<pb::ExtractClaimsRequest>,
+    ) -> Result<Response<pb::ExtractClaimsResponse>, Status> {
+        let req = request.into_inner();
+        let out = tokio::task::spawn_blocking(move || super::extract::extract_response(&req))
+            .await
+            .map_err(|_| Status::internal("internal error"))?
+            .map_err(|v| invalid(&v))?;
+        Ok(Response::new(out))
+    }
+
+    async fn import_articles(
+        &self,
+        request: Request<tonic::Streaming<pb::ImportArticlesRequest>>,
+    ) -> Result<Response<pb::ImportArticlesResponse>, Status> {
+        let actor = actor(&request);
+        let summary = super::import::run(&self.store, request.into_inner(), &actor).await?;
+        Ok(Response::new(summary))
+    }
+
     async fn ingest_article(
         &self,
         request: Request<pb::IngestArticleRequest>,
     ) -> Result<Response<pb::IngestArticleResponse>, Status> {
         let actor = actor(&request);
-        let (article, claims) = parse_ingest(request.get_ref()).map_err(|v| invalid(&v))?;
+        let req = with_extracted(request.into_inner()).map_err(|v| invalid(&v))?;
+        let (article, claims) = parse_ingest(&req).map_err(|v| invalid(&v))?;
         let out = self
             .store
             .ingest(&article, &claims, &actor)
@@ -296,12 +359,14 @@ impl ClaimService for ClaimApi {
     }
 }
 
-fn change_out(c: crate::domain::RevisionChange) -> i32 {
+/// A revision change on the wire.
+pub(crate) fn change_out(c: crate::domain::RevisionChange) -> i32 {
     use crate::domain::RevisionChange as C;
     (match c {
         C::Created => pb::RevisionChange::Created,
         C::Corrected => pb::RevisionChange::Corrected,
         C::Retracted => pb::RevisionChange::Retracted,
         C::Merged => pb::RevisionChange::Merged,
+        C::Regrouped => pb::RevisionChange::Regrouped,
     }) as i32
 }

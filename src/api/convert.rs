@@ -365,6 +365,7 @@ pub fn claim_out(r: &ClaimRecord, dir: &Directory) -> pb::Claim {
         create_time: Some(timestamp(r.create_time)),
         update_time: Some(timestamp(r.update_time)),
         published_time: r.published_time.map(timestamp),
+        statement_id: r.statement_id.map(|s| s.to_string()).unwrap_or_default(),
     }
 }
 

@@ -117,9 +117,43 @@ impl EntityService for EntityApi {
         let id = convert::uuid(&mut v, "id", &request.get_ref().id);
         let id = v.into_result(id).map_err(|v| invalid(&v))?;
         let id = id.ok_or_else(|| Status::invalid_argument("id: is required"))?;
-        let e = self.store.get_entity(id).await.map_err(from_store)?;
+        let (e, resolved_from) = self
+            .store
+            .get_entity_resolved(id)
+            .await
+            .map_err(from_store)?;
         Ok(Response::new(pb::GetEntityResponse {
             entity: Some(entity_out(&e)),
+            resolved_from: resolved_from.map(|i| i.to_string()).unwrap_or_default(),
+        }))
+    }
+
+    async fn merge_entities(
+        &self,
+        request: Request<pb::MergeEntitiesRequest>,
+    ) -> Result<Response<pb::MergeEntitiesResponse>, Status> {
+        let actor = actor(&request);
+        let req = request.get_ref();
+        let mut v = Violations::new();
+        let from = convert::uuid(&mut v, "from_id", &req.from_id);
+        let into = convert::uuid(&mut v, "into_id", &req.into_id);
+        let reason = req.reason.trim();
+        if reason.is_empty() {
+            v.push("reason", "is required: say why the entities are one");
+        }
+        crate::domain::error::check_len(&mut v, "reason", reason, 2000);
+        let ids = v.into_result((from, into)).map_err(|v| invalid(&v))?;
+        let (Some(from), Some(into)) = ids else {
+            return Err(Status::invalid_argument("from_id and into_id are required"));
+        };
+        let (e, n) = self
+            .store
+            .merge_entities(from, into, reason, &actor)
+            .await
+            .map_err(from_store)?;
+        Ok(Response::new(pb::MergeEntitiesResponse {
+            entity: Some(entity_out(&e)),
+            claims_rewritten: i64::try_from(n).unwrap_or(i64::MAX),
         }))
     }
 

@@ -3,10 +3,16 @@
 //! result back; errors map to statuses in [`error`].
 
 pub mod articles;
+pub mod claimreview;
 pub mod claims;
 pub mod convert;
 pub mod entities;
 pub mod error;
+pub mod extract;
+pub mod import;
+pub mod reviews;
+pub mod statements;
+pub mod watch;
 
 use tonic::Request;
 

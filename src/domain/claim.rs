@@ -88,6 +88,8 @@ pub enum RevisionChange {
     Retracted,
     /// An entity it refers to was merged.
     Merged,
+    /// It was moved to another statement (a statement merge or split).
+    Regrouped,
 }
 
 impl RevisionChange {
@@ -98,6 +100,7 @@ impl RevisionChange {
             Self::Corrected => "corrected",
             Self::Retracted => "retracted",
             Self::Merged => "merged",
+            Self::Regrouped => "regrouped",
         }
     }
 
@@ -108,6 +111,7 @@ impl RevisionChange {
             "corrected" => Self::Corrected,
             "retracted" => Self::Retracted,
             "merged" => Self::Merged,
+            "regrouped" => Self::Regrouped,
             _ => return None,
         })
     }
@@ -282,6 +286,10 @@ pub struct ClaimRecord {
     pub create_time: DateTime<Utc>,
     /// This version recorded.
     pub update_time: DateTime<Utc>,
+    /// The statement (underlying remark) the claim belongs to. Absent in
+    /// snapshots written before statements existed.
+    #[serde(default)]
+    pub statement_id: Option<Uuid>,
 }
 
 impl ClaimRecord {

@@ -58,6 +58,10 @@ pub struct ClaimFilter {
     pub as_of: Option<DateTime<Utc>>,
     /// Order.
     pub order: ClaimOrder,
+    /// Reporting this statement. Left out of the token hash when absent, so
+    /// tokens issued before the filter existed stay valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<Uuid>,
 }
 
 /// The filter of `ListEntities`.

@@ -86,19 +86,73 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     shared as f64 / all as f64
 }
 
-/// How much of the shorter text the longer one covers: the share of the
-/// shorter text's trigrams found in the longer one. Zero when the shorter
-/// text has fewer than [`MIN_CONTAINED_WORDS`] words.
-pub fn containment(a: &str, b: &str) -> f64 {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if short.split_whitespace().count() < MIN_CONTAINED_WORDS {
-        return 0.0;
+/// Whether the shorter text's words all appear in the longer one, in
+/// order, as runs of at least three words (one run: a trimmed quote; several:
+/// a quote with elisions). `None` when not contained or shorter than
+/// [`MIN_CONTAINED_WORDS`]; else the number of runs.
+pub fn containment(a: &str, b: &str) -> Option<usize> {
+    let (wa, wb): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    let (short, long) = if wa.len() <= wb.len() {
+        (wa, wb)
+    } else {
+        (wb, wa)
+    };
+    if short.len() < MIN_CONTAINED_WORDS {
+        return None;
     }
-    let (ts, tl) = (trigrams(short), trigrams(long));
-    if ts.is_empty() {
-        return 0.0;
+    let (mut i, mut from, mut runs) = (0, 0, 0);
+    while i < short.len() {
+        let (start, len) = longest_run(&short[i..], &long[from..])?;
+        if len < 3.min(short.len() - i) {
+            return None;
+        }
+        i += len;
+        from += start + len;
+        runs += 1;
     }
-    ts.intersection(&tl).count() as f64 / ts.len() as f64
+    Some(runs)
+}
+
+/// The earliest longest prefix of `short` found in `long`: (position, length).
+fn longest_run(short: &[&str], long: &[&str]) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    for start in 0..long.len() {
+        let len = short
+            .iter()
+            .zip(&long[start..])
+            .take_while(|(x, y)| x == y)
+            .count();
+        if len > best.map_or(0, |b| b.1) {
+            best = Some((start, len));
+        }
+    }
+    best
+}
+
+/// Function words whose presence or absence does not change a remark.
+const FUNCTION_WORDS: [&str; 40] = [
+    "a", "an", "the", "this", "that", "these", "those", "it", "its", "they", "we", "i", "he",
+    "she", "is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "very",
+    "fully", "really", "and", "of", "to", "in", "on", "for", "at", "by", "with", "as", "so",
+    "just",
+];
+
+/// True when each text has a content word the other lacks that is not a
+/// spelling variant of one there ("worker" for "farmer", "talks" for
+/// "sanctions"): the same frame with different words is another remark.
+/// Insertions and deletions alone ("very constructive") are not.
+pub fn has_substitution(a: &str, b: &str) -> bool {
+    let (wa, wb): (HashSet<&str>, HashSet<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    let lonely = |mine: &HashSet<&str>, theirs: &HashSet<&str>| {
+        mine.iter().any(|w| {
+            !theirs.contains(w)
+                && !FUNCTION_WORDS.contains(w)
+                && !theirs
+                    .iter()
+                    .any(|t| !mine.contains(t) && similarity(w, t) >= 0.4)
+        })
+    };
+    lonely(&wa, &wb) && lonely(&wb, &wa)
 }
 
 fn negation_count(normalized: &str) -> usize {
@@ -175,22 +229,22 @@ pub fn match_score(a: &str, b: &str) -> (f64, MatchMethod) {
         return (0.0, MatchMethod::Near);
     }
     let (na, nb) = (numbers(a), numbers(b));
-    let sim = if na == nb { similarity(a, b) } else { 0.0 };
     let (short, long) = if a.len() <= b.len() {
         (&na, &nb)
     } else {
         (&nb, &na)
     };
-    let cont = if short.is_subset(long) {
-        containment(a, b)
-    } else {
-        0.0
-    };
-    if cont > sim {
-        (cont, MatchMethod::Contained)
-    } else {
-        (sim, MatchMethod::Near)
+    if short.is_subset(long) {
+        match containment(a, b) {
+            Some(1) => return (1.0, MatchMethod::Contained),
+            Some(_) => return (0.99, MatchMethod::Contained),
+            None => {}
+        }
     }
+    if na != nb || has_substitution(a, b) {
+        return (0.0, MatchMethod::Near);
+    }
+    (similarity(a, b), MatchMethod::Near)
 }
 
 /// Parses the `--statement-similarity` setting: a number in (0, 1].
@@ -276,8 +330,6 @@ pub struct StatementFilter {
 /// A validated fact-check verdict on a statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewReview {
-    /// The statement reviewed.
-    pub statement_id: Uuid,
     /// The reviewing organization.
     pub reviewer: EntityRef,
     /// The verdict as written ("False", "Mostly true").
@@ -295,12 +347,11 @@ pub struct NewReview {
 }
 
 impl NewReview {
-    /// Validates the parts of a review; `p` prefixes field paths.
-    #[allow(clippy::too_many_arguments)]
+    /// Validates the parts of a review; `p` prefixes field paths. The
+    /// reviewer's own violations are the caller's to report.
     pub fn parse(
         v: &mut Violations,
         p: &str,
-        statement_id: Option<Uuid>,
         reviewer: Option<EntityRef>,
         rating_text: &str,
         rating: (Option<f64>, Option<f64>, Option<f64>),
@@ -325,7 +376,6 @@ impl NewReview {
             return None;
         }
         Some(Self {
-            statement_id: statement_id?,
             reviewer: reviewer?,
             rating_text: rating_text.to_string(),
             rating_value: value,
@@ -367,6 +417,17 @@ fn check_scale(
             }
         }
     }
+}
+
+/// One ClaimReview to import: the appearances of one statement (each an
+/// article with one claim, the first one the first appearance) and the
+/// verdict, if the document carries one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedStatement {
+    /// The appearances, as ingests.
+    pub appearances: Vec<(super::NewArticle, super::NewClaim)>,
+    /// The verdict.
+    pub review: Option<NewReview>,
 }
 
 /// A stored review.
@@ -414,8 +475,9 @@ mod tests {
 
     #[test]
     fn trigram_similarity_counts_like_pg_trgm() {
-        // pg_trgm: similarity('word', 'words') = 4/6.
-        assert!((similarity("word", "words") - 4.0 / 6.0).abs() < 1e-9);
+        // pg_trgm: similarity('word', 'words') = 4/7 (shared "  w", " wo",
+        // "wor", "ord" of 5 and 6 trigrams).
+        assert!((similarity("word", "words") - 4.0 / 7.0).abs() < 1e-9);
         assert_eq!(similarity("same text", "same text"), 1.0);
     }
 

@@ -4,7 +4,7 @@
 //! These helpers return token ranges only; reading the phrase is [`super::names`]'s job. Every walk
 //! is bounded by a small window so that a 5 MB paragraph with no punctuation stays linear.
 
-use super::lexicon::{is_in, AUX_ADVERBS, CUE_VERBS, NP_STOPS};
+use super::lexicon::{is_in, AUX_ADVERBS, NP_STOPS};
 use super::text::{Doc, TokKind};
 
 /// How far (in tokens) a speaker phrase may stretch.
@@ -22,17 +22,13 @@ pub(crate) struct SpeakerSpan {
 
 /// True when token `i` is a reporting verb (or the "according" of "according to").
 pub(crate) fn is_cue(doc: &Doc, i: usize) -> bool {
-    let Some(t) = doc.toks.get(i) else {
-        return false;
-    };
-    t.kind == TokKind::Word
-        && (is_in(CUE_VERBS, &t.lower) || (t.lower == "according" && doc.low(i + 1) == "to"))
+    doc.toks.get(i).is_some_and(|t| t.cue)
 }
 
 /// True for a token that can be part of a speaker phrase.
 fn np_token(doc: &Doc, i: usize) -> bool {
     let t = &doc.toks[i];
-    (t.is_word() || t.lower == "&") && !is_in(NP_STOPS, &t.lower) && !is_cue(doc, i)
+    (t.is_word() || doc.lower(t) == "&") && !is_in(&NP_STOPS, doc.lower(t)) && !is_cue(doc, i)
 }
 
 /// Prepositions and time words that open an adjunct rather than a subject.
@@ -102,7 +98,7 @@ fn trim_adjunct(doc: &Doc, a: usize, b: usize) -> usize {
 
 /// Skips auxiliaries and adverbs back from `i` ("has also said"): returns the phrase end.
 fn skip_aux_back(doc: &Doc, mut i: usize, lo: usize) -> usize {
-    while i > lo && doc.toks[i - 1].kind == TokKind::Word && is_in(AUX_ADVERBS, doc.low(i - 1)) {
+    while i > lo && doc.toks[i - 1].kind == TokKind::Word && is_in(&AUX_ADVERBS, doc.low(i - 1)) {
         i -= 1;
     }
     i
@@ -218,7 +214,7 @@ pub(crate) fn speaker_after(doc: &Doc, after: usize, hi: usize) -> Option<Speake
 /// Tokens that continue a speaker phrase after a verb: words up to a clause-opening word.
 fn after_token(doc: &Doc, i: usize) -> bool {
     let t = &doc.toks[i];
-    let w = t.lower.as_str();
+    let w = doc.lower(t);
     let stop = matches!(
         w,
         "who"
@@ -250,7 +246,7 @@ mod tests {
 
     fn before(text: &str, verb: &str) -> Option<(String, Option<String>)> {
         let d = Doc::new(text);
-        let cue = d.toks.iter().position(|t| t.lower == verb)?;
+        let cue = (0..d.toks.len()).position(|i| d.low(i) == verb)?;
         let s = speaker_before(&d, cue, 0)?;
         Some((
             d.tok_text(s.np.0, s.np.1),

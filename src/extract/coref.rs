@@ -72,7 +72,7 @@ pub(crate) struct Resolver {
 
 impl Resolver {
     /// Registers the capitalised names of the whole text (outside quotes).
-    pub fn build(doc: &Doc) -> Resolver {
+    pub(crate) fn build(doc: &Doc) -> Resolver {
         let mut r = Resolver::default();
         for s in &doc.sents {
             for c in chunks(doc, s.start, s.end) {
@@ -80,10 +80,25 @@ impl Resolver {
                     continue;
                 }
                 let (title, name) = split_title(doc, c);
-                if name.b - name.a < 2 {
+                let descriptor = name.a > 0 && is_in(&ORG_DESCRIPTORS, doc.low(name.a - 1));
+                if name.b - name.a < 2 && !descriptor {
                     continue;
                 }
-                let descriptor = name.a > 0 && is_in(ORG_DESCRIPTORS, doc.low(name.a - 1));
+                if name.b - name.a < 2 {
+                    // "ride-hailing company Swiftcab": the descriptor is the role.
+                    let d = name.a - 1;
+                    let s0 = (d.saturating_sub(2)..=d)
+                        .find(|&i| doc.toks[i].is_word() && !doc.toks[i].cap)
+                        .unwrap_or(d);
+                    let role = Some(words(doc, s0, d + 1));
+                    r.add(
+                        &words(doc, name.a, name.b),
+                        SpeakerKind::Organization,
+                        role,
+                        false,
+                    );
+                    continue;
+                }
                 let kind = if descriptor || org_like(doc, name.a, name.b) {
                     SpeakerKind::Organization
                 } else {
@@ -142,7 +157,7 @@ impl Resolver {
     }
 
     /// The canonical name and kind of a name, without registering anything.
-    pub fn canonical(&self, name: &str) -> (String, SpeakerKind) {
+    pub(crate) fn canonical(&self, name: &str) -> (String, SpeakerKind) {
         let key = name.to_lowercase();
         let id = self
             .by_name
@@ -156,7 +171,7 @@ impl Resolver {
     }
 
     /// Marks the resolved entities as the latest salient ones.
-    pub fn touch(&mut self, ids: &[usize]) {
+    pub(crate) fn touch(&mut self, ids: &[usize]) {
         for &i in ids {
             self.recent.retain(|&x| x != i);
             self.recent.push(i);
@@ -167,7 +182,7 @@ impl Resolver {
     }
 
     /// Resolves a mention, reading and updating nothing but the registry.
-    pub fn resolve(&mut self, m: &Mention) -> Option<Resolved> {
+    pub(crate) fn resolve(&mut self, m: &Mention) -> Option<Resolved> {
         match m {
             Mention::Named { name, kind, role } => Some(self.named(name, *kind, role.clone())),
             Mention::Joint(ms) => {
@@ -214,6 +229,9 @@ impl Resolver {
 
     /// A proper name: a surname, an acronym or a full name.
     fn named(&mut self, name: &str, kind: SpeakerKind, role: Option<String>) -> Resolved {
+        if let Some(ministry) = self.ministry_of(name) {
+            return self.named(&ministry, SpeakerKind::Organization, None);
+        }
         let key = name.to_lowercase();
         let single = !name.contains(' ');
         let acronym = single && name.chars().count() >= 2 && name.chars().all(|c| c.is_uppercase());
@@ -254,6 +272,16 @@ impl Resolver {
         self.of_ids(vec![id])
     }
 
+    /// "Petek Ministry" (from "Petek's ministry") → "Vestrian Sports Ministry" when Petek is the
+    /// "Vestrian Sports Minister".
+    fn ministry_of(&self, name: &str) -> Option<String> {
+        let owner = name.strip_suffix(" Ministry")?;
+        let id = self.by_surname.get(&owner.to_lowercase())?;
+        let role = self.ents.get(*id)?.role.as_deref()?;
+        role.strip_suffix("Minister")
+            .map(|p| format!("{p}Ministry"))
+    }
+
     /// The most recently salient entity that satisfies `pred`.
     fn latest(&self, pred: impl Fn(&Entity) -> bool) -> Option<usize> {
         self.recent
@@ -279,12 +307,23 @@ impl Resolver {
             e.role_words.iter().any(|w| w == head)
                 || e.name.to_lowercase().split(' ').any(|w| w == head)
         };
-        let org_head = is_in(ORG_DESCRIPTORS, head) && !head.starts_with("spokes");
-        let found = if org_head {
-            self.latest(|e| e.kind == SpeakerKind::Organization && !e.anonymous)
-        } else {
-            self.latest(fits_role)
-        };
+        let org_head = is_in(&ORG_DESCRIPTORS, head) && !head.starts_with("spokes");
+        let found = self.latest(fits_role);
+        let found = found.or_else(|| {
+            org_head
+                .then(|| {
+                    self.ents
+                        .iter()
+                        .take(SCAN)
+                        .position(|e| !e.anonymous && fits_role(e))
+                })
+                .flatten()
+        });
+        let found = found.or_else(|| {
+            org_head
+                .then(|| self.latest(|e| e.kind == SpeakerKind::Organization && !e.anonymous))
+                .flatten()
+        });
         let found = found.or_else(|| {
             self.ents
                 .iter()
@@ -294,7 +333,7 @@ impl Resolver {
         match found {
             Some(i) => self.of_ids(vec![i]),
             None => {
-                let kind = if is_in(TITLE_WORDS, head) {
+                let kind = if is_in(&TITLE_WORDS, head) {
                     SpeakerKind::Person
                 } else {
                     SpeakerKind::Unknown
@@ -332,7 +371,7 @@ fn appositive_role(doc: &Doc, name_start: usize, floor: usize) -> Option<String>
         return None;
     }
     let head = comma - 1;
-    if !is_in(TITLE_WORDS, doc.low(head)) {
+    if !is_in(&TITLE_WORDS, doc.low(head)) {
         return None;
     }
     let mut s = head;

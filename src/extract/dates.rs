@@ -82,7 +82,16 @@ type Parsed = (Precision, Option<NaiveDate>, usize, usize);
 /// Tries to read a time expression starting at token `i`.
 fn parse_at(doc: &Doc, i: usize, published: Option<NaiveDate>) -> Option<Parsed> {
     let t = &doc.toks[i];
-    let w = t.lower.as_str();
+    let w = doc.lower(t);
+    let candidate = t.cap
+        || t.kind == TokKind::Number
+        || matches!(
+            w,
+            "yesterday" | "today" | "tonight" | "last" | "this" | "earlier"
+        );
+    if !candidate {
+        return None;
+    }
     if let Some(wd) = weekday_of(w).filter(|_| t.cap) {
         let date = published.map(|p| {
             let back = (p.weekday().num_days_from_monday() + 7 - wd) % 7;
@@ -151,10 +160,10 @@ fn relative(doc: &Doc, i: usize, published: Option<NaiveDate>) -> Option<Parsed>
 /// A number token's value, if it is a plain integer.
 fn number(doc: &Doc, i: usize) -> Option<i32> {
     let t = doc.toks.get(i)?;
-    if t.kind != TokKind::Number || t.lower.len() > 4 {
+    if t.kind != TokKind::Number || doc.lower(t).len() > 4 {
         return None;
     }
-    t.lower.parse().ok()
+    doc.lower(t).parse().ok()
 }
 
 /// "Oct. 2, 2019", "March 4", "March 2021", "in March".

@@ -75,10 +75,10 @@ pub(crate) fn venue(doc: &Doc, attr: &[(usize, usize)]) -> Option<String> {
     for &(a, b) in attr {
         for i in a..b.min(doc.toks.len()) {
             let t = &doc.toks[i];
-            if t.quoted || !is_in(VENUE_NOUNS, &t.lower) {
+            if t.quoted || t.cap || t.kind != TokKind::Word || !is_in(&VENUE_NOUNS, doc.lower(t)) {
                 continue;
             }
-            if t.lower == "media" && doc.low(i.wrapping_sub(1)) == "social" {
+            if doc.lower(t) == "media" && doc.low(i.wrapping_sub(1)) == "social" {
                 return Some("social media".into());
             }
             let mut s = i;
@@ -117,7 +117,7 @@ fn modifier(doc: &Doc, i: usize) -> bool {
     t.is_word()
         && !t.cap
         && !matches!(
-            t.lower.as_str(),
+            doc.lower(t),
             "a" | "an"
                 | "the"
                 | "his"
@@ -181,7 +181,7 @@ pub(crate) fn subjects(
         let (a, b) = (doc.tok_at(s), doc.tok_at(e));
         for c in chunks(doc, a, b.min(a + 200)) {
             let w = words(doc, c.a, c.b);
-            if c.b == c.a + 1 && is_in(NON_NAME_CAPS, doc.low(c.a)) || w.len() < 2 {
+            if c.b == c.a + 1 && is_in(&NON_NAME_CAPS, doc.low(c.a)) || w.len() < 2 {
                 continue;
             }
             let (name, kind) = r.canonical(&w);

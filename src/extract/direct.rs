@@ -8,52 +8,17 @@
 //! no sentence punctuation) and by the word before them ("so-called", "tagline", "memoir").
 
 use super::attribution::{is_cue, speaker_after, speaker_before, SpeakerSpan};
-use super::lexicon::is_in;
+use super::lexicon::{is_in, Lex};
 use super::quotes::QuoteUnit;
 use super::text::{Doc, TokKind};
 use super::{ExtractedKind, Raw};
 
 /// Words right before a quotation that mark it as a name or title, not speech.
-const NAME_MARKERS: &[&str] = &[
-    "so-called",
-    "titled",
-    "entitled",
-    "dubbed",
-    "called",
-    "named",
-    "nicknamed",
-    "reading",
-    "read",
-    "tagline",
-    "slogan",
-    "motto",
-    "headline",
-    "book",
-    "memoir",
-    "novel",
-    "film",
-    "movie",
-    "documentary",
-    "programme",
-    "program",
-    "show",
-    "song",
-    "album",
-    "series",
-    "campaign",
-    "hashtag",
-    "known",
-    "as",
-    "word",
-    "term",
-    "phrase",
-    "label",
-    "brand",
-    "banner",
-    "sign",
-    "signs",
-    "placards",
-];
+static NAME_MARKERS: Lex = Lex::new(
+    "so-called titled entitled dubbed called named nicknamed reading read tagline slogan motto \
+    headline book memoir novel film movie documentary programme program show song album series \
+    campaign hashtag known as word term phrase label brand banner sign signs placards",
+);
 
 /// How far after a closing mark the attribution verb may be.
 const POST_WINDOW: usize = 25;
@@ -79,7 +44,7 @@ pub(crate) fn looks_like_name(doc: &Doc, u: &QuoteUnit) -> bool {
             .filter(|w| w.chars().count() > 3)
             .all(|w| w.chars().next().is_some_and(char::is_uppercase));
     let open = doc.tok_at(u.parts.first().map_or(0, |p| p.open));
-    let marker = open > 0 && is_in(NAME_MARKERS, doc.low(open - 1));
+    let marker = open > 0 && is_in(&NAME_MARKERS, doc.low(open - 1));
     marker || (!sentence_end && (words.len() <= 2 || title_case))
 }
 

@@ -25,6 +25,7 @@
 //! the content clause as written (a mixed claim keeps its inner quote marks).
 
 mod attribution;
+mod clause;
 mod coref;
 mod dates;
 mod details;
@@ -39,6 +40,8 @@ mod text;
 
 #[cfg(test)]
 mod eval_tests;
+#[cfg(test)]
+mod robustness_tests;
 
 pub use output::{parse_article_file, to_prediction_json, ArticleFile};
 
@@ -74,11 +77,17 @@ pub enum ExtractedKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
+    /// A time of day is known.
     Exact,
+    /// The day is known.
     Day,
+    /// The week is known (the date is its Monday).
     Week,
+    /// The month is known (the date is its first day).
     Month,
+    /// The year is known (the date is 1 January).
     Year,
+    /// Not known: no time expression, or an unstated earlier time ("has said").
     Unknown,
 }
 
@@ -86,9 +95,13 @@ pub enum Precision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SpeakerKind {
+    /// One person.
     Person,
+    /// A company, ministry, court, outlet or other body.
     Organization,
+    /// An unnamed plural ("analysts", "prosecutors").
     Group,
+    /// Not determined.
     Unknown,
 }
 
@@ -97,6 +110,7 @@ pub enum SpeakerKind {
 pub struct ExtractedSpeaker {
     /// Canonical name ("Ana Veloso"), or "UNNAMED" for an anonymous source.
     pub name: String,
+    /// Person, organisation or group.
     pub kind: SpeakerKind,
     /// An unnamed source: the name is never invented.
     pub anonymous: bool,
@@ -105,7 +119,9 @@ pub struct ExtractedSpeaker {
 /// Someone or something a claim is about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtractedSubject {
+    /// Canonical name, resolved within the article where possible.
     pub name: String,
+    /// Person, organisation, group or unknown (places are `Unknown`).
     pub kind: SpeakerKind,
 }
 
@@ -115,6 +131,7 @@ pub struct ExtractedSubject {
 pub struct SaidTime {
     /// The day (or the first day of the week, month or year); `None` when unknown.
     pub date: Option<chrono::NaiveDate>,
+    /// How precisely `date` is known.
     pub precision: Precision,
     /// The time expression as written, when there is one.
     pub text: Option<String>,
@@ -125,19 +142,27 @@ pub struct SaidTime {
 /// One extracted claim.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExtractedClaim {
+    /// The speakers (several for joint authors); empty when no speaker was found.
     pub speakers: Vec<ExtractedSpeaker>,
     /// The title written at the speaker's introduction ("Foreign Minister").
     pub speaker_role: Option<String>,
+    /// Direct, indirect or mixed.
     pub kind: ExtractedKind,
     /// Verbatim text; the parts of a split quote joined with one space.
     pub text: String,
     /// Code-point `[start, end)` of each part; `text` of each part equals the input at its span.
     pub spans: Vec<(usize, usize)>,
+    /// The reporting verb as written ("said", "has argued", "according to").
     pub cue: Option<String>,
+    /// The occasion or medium ("statement", "news conference", "social media").
     pub venue: Option<String>,
+    /// A named outlet that was told ("told KorPress" → "KorPress").
     pub recipient: Option<String>,
+    /// The outlet that carried the remarks, or the quoting speaker of an embedded quote.
     pub via: Option<String>,
+    /// When the claim was made.
     pub said: SaidTime,
+    /// The people, countries and organisations the claim is about (at most four).
     pub subjects: Vec<ExtractedSubject>,
     /// Rough confidence in [0, 1].
     pub confidence: f32,

@@ -47,7 +47,7 @@ pub(crate) struct Chunk {
 fn name_joiner(doc: &Doc, i: usize, end: usize) -> bool {
     let next_cap = doc.toks.get(i + 1).is_some_and(|t| t.cap && t.is_word()) && i + 1 < end;
     let w = doc.low(i);
-    let org_before = i > 0 && is_in(ORG_WORDS, doc.low(i - 1));
+    let org_before = i > 0 && is_in(&ORG_WORDS, doc.low(i - 1));
     next_cap && (w == "&" || (w == "of" && org_before) || w == "de" || w == "van" || w == "von")
 }
 
@@ -57,7 +57,7 @@ pub(crate) fn chunks(doc: &Doc, a: usize, b: usize) -> Vec<Chunk> {
     let mut i = a;
     while i < b {
         let t = &doc.toks[i];
-        let capword = t.cap && t.is_word() && !is_in(NON_NAME_CAPS, &t.lower);
+        let capword = t.cap && t.is_word() && !is_in(&NON_NAME_CAPS, doc.lower(t));
         if !capword {
             i += 1;
             continue;
@@ -67,7 +67,7 @@ pub(crate) fn chunks(doc: &Doc, a: usize, b: usize) -> Vec<Chunk> {
             let t = &doc.toks[i];
             let cont = (t.cap && t.is_word())
                 || (i > s && name_joiner(doc, i, b))
-                || (i > s && is_in(TITLE_WORDS, &t.lower) && next_is_cap(doc, i, b));
+                || (i > s && is_in(&TITLE_WORDS, doc.lower(t)) && next_is_cap(doc, i, b));
             if !cont {
                 break;
             }
@@ -89,7 +89,7 @@ fn next_is_cap(doc: &Doc, i: usize, end: usize) -> bool {
 pub(crate) fn words(doc: &Doc, a: usize, b: usize) -> String {
     let mut s = String::new();
     for t in doc.toks.get(a..b).unwrap_or(&[]) {
-        if !t.is_word() && t.lower != "&" {
+        if !t.is_word() && doc.lower(t) != "&" {
             continue;
         }
         if !s.is_empty() {
@@ -118,7 +118,7 @@ fn strip_possessive(s: &str) -> &str {
 
 /// Splits a chunk at its last title word: ("Foreign Minister", "Ana Veloso").
 pub(crate) fn split_title(doc: &Doc, c: Chunk) -> (Option<Chunk>, Chunk) {
-    let last_title = (c.a..c.b).rev().find(|&i| is_in(TITLE_WORDS, doc.low(i)));
+    let last_title = (c.a..c.b).rev().find(|&i| is_in(&TITLE_WORDS, doc.low(i)));
     match last_title {
         Some(k) if k + 1 < c.b => (Some(Chunk { a: c.a, b: k + 1 }), Chunk { a: k + 1, b: c.b }),
         Some(_) => (Some(c), Chunk { a: c.b, b: c.b }),
@@ -133,7 +133,7 @@ pub(crate) fn org_like(doc: &Doc, a: usize, b: usize) -> bool {
             let s = doc.slice(t.start, t.end);
             s.chars().count() >= 2 && s.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
         });
-    acronym || (a..b).any(|i| is_in(ORG_WORDS, doc.low(i)))
+    acronym || (a..b).any(|i| is_in(&ORG_WORDS, doc.low(i)))
 }
 
 /// Kind of a bare name: people have two or three name words; one word is unknown.
@@ -169,7 +169,7 @@ fn cut_relative(doc: &Doc, a: usize, b: usize) -> usize {
             let t = &doc.toks[i];
             matches!(t.kind, TokKind::Punct(',' | '(' | ';' | ':' | '—' | '–'))
                 || matches!(
-                    t.lower.as_str(),
+                    doc.lower(t),
                     "who" | "which" | "whose" | "familiar" | "close"
                 )
                 || t.kind == TokKind::Open
@@ -190,7 +190,7 @@ pub(crate) fn parse_np(doc: &Doc, a: usize, b: usize) -> Option<Mention> {
     if s >= b {
         return None;
     }
-    if b - s == 1 && (is_in(PERSON_PRONOUNS, doc.low(s)) || is_in(GROUP_PRONOUNS, doc.low(s))) {
+    if b - s == 1 && (is_in(&PERSON_PRONOUNS, doc.low(s)) || is_in(&GROUP_PRONOUNS, doc.low(s))) {
         return Some(Mention::Pronoun(doc.low(s).to_string()));
     }
     let full_end = b;
@@ -244,7 +244,7 @@ fn named(doc: &Doc, s: usize, b: usize, cs: &[Chunk]) -> Option<Mention> {
             return None;
         }
         let single_common = c.b == c.a + 1
-            && (is_in(GROUP_NOUNS, doc.low(c.a)) || is_in(PERSON_NOUNS, doc.low(c.a)));
+            && (is_in(&GROUP_NOUNS, doc.low(c.a)) || is_in(&PERSON_NOUNS, doc.low(c.a)));
         if single_common && c.a == s {
             continue; // "Prosecutors allege": a capitalised common noun
         }
@@ -280,7 +280,7 @@ fn named(doc: &Doc, s: usize, b: usize, cs: &[Chunk]) -> Option<Mention> {
                 role: None,
             });
         }
-        if followed_by_lower && !is_in(ORG_WORDS, doc.low(c.b)) {
+        if followed_by_lower && !is_in(&ORG_WORDS, doc.low(c.b)) {
             // A modifier ("a Brisa spokesperson", "a senior Estavian diplomat", "Home appliance
             // maker Brisa"): only a spokesperson makes the modifier the speaker.
             match spokes_org(doc, c, b) {
@@ -292,7 +292,7 @@ fn named(doc: &Doc, s: usize, b: usize, cs: &[Chunk]) -> Option<Mention> {
         if name.a >= name.b {
             return None; // a bare title: "Foreign Minister"
         }
-        let descriptor_org = name.a > s && is_in(ORG_DESCRIPTORS, doc.low(name.a - 1));
+        let descriptor_org = name.a > s && is_in(&ORG_DESCRIPTORS, doc.low(name.a - 1));
         let role_start = first_non_possessor(doc, s, name.a);
         let role = (role_start < name.a).then(|| words(doc, role_start, name.a));
         let role = role.or_else(|| title.map(|t| words(doc, t.a, t.b)));
@@ -331,7 +331,7 @@ fn first_non_possessor(doc: &Doc, s: usize, e: usize) -> usize {
 /// "Estavia’s foreign ministry" → "Estavian Foreign Ministry".
 fn possessor_org(doc: &Doc, c: Chunk, b: usize) -> Option<Mention> {
     let head = (c.b..b).rev().find(|&i| doc.toks[i].is_word())?;
-    if !is_in(ORG_WORDS, doc.low(head)) || c.b - c.a != 1 {
+    if !is_in(&ORG_WORDS, doc.low(head)) || c.b - c.a != 1 {
         return None;
     }
     let owner = words(doc, c.a, c.b);
@@ -366,7 +366,7 @@ fn descriptive(
     let head_i = (s..b).rev().find(|&i| doc.toks[i].is_word())?;
     let head = doc.low(head_i).to_string();
     let text = words(doc, s, b);
-    let person = is_in(PERSON_NOUNS, &head) || is_in(TITLE_WORDS, &head);
+    let person = is_in(&PERSON_NOUNS, &head) || is_in(&TITLE_WORDS, &head);
     match det {
         Some("a") if person || head.ends_with("person") => {
             let role = words(doc, s, full_end.min(b + 6));
@@ -378,10 +378,10 @@ fn descriptive(
             Some(Mention::Anonymous { role })
         }
         Some("a") => None,
-        Some(_) if !is_in(GROUP_NOUNS, &head) || det == Some("poss") => {
+        Some(_) if !is_in(&GROUP_NOUNS, &head) || det == Some("poss") => {
             Some(Mention::Definite { head, text })
         }
-        _ if is_in(GROUP_NOUNS, &head) || head.ends_with('s') => {
+        _ if is_in(&GROUP_NOUNS, &head) || head.ends_with('s') => {
             Some(Mention::Group { head, text })
         }
         _ if person => Some(Mention::Definite { head, text }),

@@ -11,9 +11,13 @@ use serde_json::{json, Value};
 /// An article file split into its header fields and body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleFile {
+    /// The dateline's date.
     pub published: Option<NaiveDate>,
+    /// The rest of the dateline ("Halvard News Agency").
     pub publisher: Option<String>,
+    /// The title line.
     pub title: Option<String>,
+    /// Everything after the title line (the whole text when there is no dateline).
     pub body: String,
     /// Code points of the header before the body.
     pub body_offset: usize,

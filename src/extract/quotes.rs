@@ -29,12 +29,12 @@ pub(crate) struct QuoteUnit {
 
 impl QuoteUnit {
     /// First character inside the marks of the first part.
-    pub fn start(&self) -> usize {
+    pub(crate) fn start(&self) -> usize {
         self.parts.first().map_or(0, |p| p.start)
     }
 
     /// Index of the final closing mark, if the quotation is closed.
-    pub fn close(&self) -> Option<usize> {
+    pub(crate) fn close(&self) -> Option<usize> {
         self.parts.last().and_then(|p| p.close)
     }
 }
@@ -76,57 +76,66 @@ pub(crate) fn trim(chars: &[char], mut s: usize, mut e: usize) -> (usize, usize)
     (s, e)
 }
 
-/// Whether a straight `"` at `i` opens (rather than closes) a quotation, judged by its neighbours.
-fn straight_opens(chars: &[char], i: usize, para_start: usize) -> bool {
+/// Whether a straight mark `[i, i + w)` opens (rather than closes) a quotation, judged by its
+/// neighbours.
+fn straight_opens(chars: &[char], i: usize, w: usize, para_start: usize) -> bool {
     let prev = if i > para_start {
         chars.get(i - 1).copied()
     } else {
         None
     };
-    let next = chars.get(i + 1).copied();
+    let next = chars.get(i + w).copied();
     let prev_ok = prev.is_none_or(|c| c.is_whitespace() || "([{—–-/:".contains(c));
     prev_ok && next.is_some_and(|c| !c.is_whitespace())
+}
+
+/// The double mark at `i`, if any: its kind and width. Two apostrophes (`''`, a typewriter
+/// convention in some wire copy) count as one straight mark of width 2.
+fn mark_at(chars: &[char], i: usize, pe: usize) -> Option<(char, usize)> {
+    let c = chars[i];
+    if c == '\'' && i + 1 < pe && chars[i + 1] == '\'' {
+        return Some(('"', 2));
+    }
+    (is_double_open(c) || is_double_close(c)).then_some((c, 1))
 }
 
 /// Pairs the double marks of one paragraph; returns the closed parts and a trailing unclosed one.
 fn pair_paragraph(chars: &[char], ps: usize, pe: usize) -> (Vec<QuotePart>, Option<QuotePart>) {
     let mut parts = Vec::new();
-    let mut open: Option<usize> = None;
-    for i in ps..pe {
-        let c = chars[i];
+    // The open mark: position, width, and whether it is straight.
+    let mut open: Option<(usize, usize, bool)> = None;
+    let mut i = ps;
+    while i < pe {
+        let Some((c, w)) = mark_at(chars, i, pe) else {
+            i += 1;
+            continue;
+        };
+        let straight = c == '"';
         match open {
-            None if is_double_open(c) && (c != '"' || straight_opens(chars, i, ps)) => {
-                open = Some(i)
+            None if is_double_open(c) && (!straight || straight_opens(chars, i, w, ps)) => {
+                open = Some((i, w, straight));
             }
-            Some(o) if is_double_close(c) && (c != '"' || chars[o] == '"') => {
-                if o + 1 < i {
+            Some((o, ow, o_straight))
+                if is_double_close(c)
+                    && (!straight || o_straight || !straight_opens(chars, i, w, ps)) =>
+            {
+                if o + ow < i {
                     parts.push(QuotePart {
                         open: o,
-                        start: o + 1,
+                        start: o + ow,
                         end: i,
                         close: Some(i),
                     });
                 }
                 open = None;
             }
-            // A straight mark inside a curly quotation closes it only if it cannot open.
-            Some(o)
-                if c == '"' && chars[o] != '"' && !straight_opens(chars, i, ps) && o + 1 < i =>
-            {
-                parts.push(QuotePart {
-                    open: o,
-                    start: o + 1,
-                    end: i,
-                    close: Some(i),
-                });
-                open = None;
-            }
-            Some(_) if c == '“' || c == '„' => open = Some(i),
+            Some(_) if c == '“' || c == '„' => open = Some((i, w, false)),
             _ => {}
         }
+        i += w;
     }
-    let tail = open.and_then(|o| {
-        let (s, e) = trim(chars, o + 1, pe);
+    let tail = open.and_then(|(o, ow, _)| {
+        let (s, e) = trim(chars, o + ow, pe);
         (s < e).then_some(QuotePart {
             open: o,
             start: s,
@@ -139,7 +148,10 @@ fn pair_paragraph(chars: &[char], ps: usize, pe: usize) -> (Vec<QuotePart>, Opti
 
 /// True when paragraph `(ps, pe)` starts with an opening double mark.
 fn starts_with_open(chars: &[char], ps: usize, pe: usize) -> bool {
-    ps < pe && is_double_open(chars[ps]) && (chars[ps] != '"' || straight_opens(chars, ps, ps))
+    ps < pe
+        && mark_at(chars, ps, pe).is_some_and(|(c, w)| {
+            is_double_open(c) && (c != '"' || straight_opens(chars, ps, w, ps))
+        })
 }
 
 /// All quotations of the text, in order.
@@ -275,5 +287,11 @@ mod tests {
             .map(|p| chars[p.start..p.end].iter().collect())
             .collect();
         assert_eq!(n, vec!["No deal,".to_string()]);
+    }
+
+    #[test]
+    fn two_apostrophes_work_as_a_double_mark() {
+        let u = units("''They pay us,'' said Mr. King.");
+        assert_eq!(u, vec![vec!["They pay us,".to_string()]]);
     }
 }

@@ -8,46 +8,10 @@
 //! (", saying …", "and declined …") or a semicolon. Content holding quote marks is a mixed claim.
 
 use super::attribution::{is_cue, speaker_after, speaker_before, SpeakerSpan};
-use super::lexicon::{is_in, AUX_ADVERBS, TELL_VERBS, WEAK_CUES};
+use super::clause::{content_end, skip_adjunct, skip_listener, CONTENT_MAX};
+use super::lexicon::{is_in, Lex, AUX_ADVERBS, OBJECT_CUES, TELL_VERBS, WEAK_CUES};
 use super::text::{Doc, Sentence, TokKind};
 use super::{ExtractedKind, Raw};
-
-/// Longest content clause, in tokens: bounds the work on pathological input.
-const CONTENT_MAX: usize = 150;
-
-/// Words after a comma that open a clause that is not part of the reported content.
-const CLAUSE_OPENERS: &[&str] = &[
-    "which",
-    "who",
-    "whose",
-    "according",
-    "saying",
-    "adding",
-    "noting",
-    "arguing",
-    "warning",
-    "rejecting",
-    "while",
-    "but",
-    "although",
-    "though",
-    "prompting",
-    "sending",
-    "citing",
-    "where",
-    "explaining",
-    "insisting",
-    "claiming",
-    "calling",
-    "urging",
-    "declining",
-    "refusing",
-];
-
-/// Verbs after "and" that start a new predicate of the speaker ("and declined to comment").
-const NEW_PREDICATES: &[&str] = &[
-    "declined", "refused", "did", "was", "has", "had", "is", "will", "would", "then",
-];
 
 /// All reported-speech claims of the document.
 pub(crate) fn reported_claims(
@@ -63,10 +27,15 @@ pub(crate) fn reported_claims(
         }
         let first_here = out.len();
         for i in s.start..s.end {
-            if doc.toks[i].quoted || used_cues.get(i).copied().unwrap_or(true) || !is_cue(doc, i) {
+            if doc.toks[i].quoted || used_cues.get(i).copied().unwrap_or(true) {
                 continue;
             }
-            let Some(mut raw) = claim_at(doc, s, i, &out[first_here..]) else {
+            let found = if is_cue(doc, i) {
+                claim_at(doc, s, i, &out[first_here..])
+            } else {
+                nominal(doc, s, i)
+            };
+            let Some(mut raw) = found else {
                 continue;
             };
             let end = raw.spans.first().map_or(0, |s| s.1);
@@ -82,6 +51,41 @@ pub(crate) fn reported_claims(
         }
     }
     out
+}
+
+/// Nouns that carry content when a possessor owns them: "the company's argument that …".
+static NOMINAL_CUES: Lex = Lex::new(
+    "argument claim assertion contention insistence allegation warning pledge promise \
+    statement suggestion view position complaint accusation",
+);
+
+/// A nominal cue with its possessor as speaker ("the company's argument that its drivers …").
+fn nominal(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
+    if i == 0
+        || !doc.toks[i - 1].poss
+        || doc.low(i + 1) != "that"
+        || !is_in(&NOMINAL_CUES, doc.low(i))
+    {
+        return None;
+    }
+    let owner_end = i;
+    let mut a = i - 1;
+    while a > s.start && i - a < 5 && doc.toks[a - 1].is_word() && !doc.toks[a - 1].poss {
+        a -= 1;
+        if matches!(
+            doc.low(a),
+            "the" | "a" | "an" | "his" | "her" | "its" | "their"
+        ) {
+            break;
+        }
+    }
+    let sp = SpeakerSpan {
+        np: (a, owner_end),
+        appos: None,
+    };
+    let cs = i + 2;
+    let raw = build(doc, s, i, Some(sp), cs, content_end(doc, cs, s.end))?;
+    Some(raw)
 }
 
 /// True when two span lists share a character.
@@ -114,7 +118,9 @@ fn claim_at(doc: &Doc, s: &Sentence, i: usize, earlier: &[Raw]) -> Option<Raw> {
     if doc.low(i) == "according" {
         return according_to(doc, s, i);
     }
-    let participle = doc.low(i).ends_with("ing") && i > s.start && doc.toks[i - 1].is_punct(',');
+    let participle = doc.low(i).ends_with("ing")
+        && i > s.start
+        && (doc.toks[i - 1].is_punct(',') || doc.toks[i - 1].kind == TokKind::Close);
     if participle {
         let (cs, ce) = content_after(doc, s, i)?;
         let mut raw = build(doc, s, i, None, cs, ce)?;
@@ -136,8 +142,7 @@ fn claim_at(doc: &Doc, s: &Sentence, i: usize, earlier: &[Raw]) -> Option<Raw> {
 
 /// The sentence's leading noun phrase, for participle cues with no earlier claim.
 fn subject_of(doc: &Doc, s: &Sentence, limit: usize) -> Option<SpeakerSpan> {
-    let e =
-        (s.start..limit).find(|&j| !doc.toks[j].is_word() || doc.toks[j].lower.ends_with("ed"))?;
+    let e = (s.start..limit).find(|&j| !doc.toks[j].is_word() || doc.low(j).ends_with("ed"))?;
     (e > s.start).then_some(SpeakerSpan {
         np: (s.start, e),
         appos: None,
@@ -234,7 +239,7 @@ fn postposed(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
         let end = sp.appos.map_or(sp.np.1, |a| a.1);
         let punct_after =
             end >= s.end || matches!(doc.toks[end].kind, TokKind::Punct('.' | ',' | '!' | '?'));
-        let plain = (sp.np.0..sp.np.1).all(|j| !is_in(AUX_ADVERBS, doc.low(j)));
+        let plain = (sp.np.0..sp.np.1).all(|j| !is_in(&AUX_ADVERBS, doc.low(j)));
         if !punct_after || !plain || sp.np.1 - sp.np.0 > 8 {
             return None;
         }
@@ -269,16 +274,36 @@ fn postposed(doc: &Doc, s: &Sentence, i: usize) -> Option<Raw> {
 fn content_after(doc: &Doc, s: &Sentence, i: usize) -> Option<(usize, usize)> {
     let w = doc.low(i);
     let mut j = i + 1;
-    if w.starts_with("call") {
-        if !matches!(doc.low(j), "on" | "for") {
-            return None;
-        }
+    if w.starts_with("call") && matches!(doc.low(j), "on" | "for") {
         j += 1;
     } else if let Some(t) = that_after(doc, s, i) {
         j = t + 1;
-    } else if is_in(WEAK_CUES, w) {
+    } else if is_in(&OBJECT_CUES, w) {
+        // Passive or participle uses ("was asked", "Veloso, asked …", "who asked not to be
+        // named") report nothing the subject said.
+        let before = if i > 0 { doc.low(i - 1) } else { "" };
+        let passive = matches!(
+            before,
+            "," | "who"
+                | "which"
+                | "that"
+                | "was"
+                | "were"
+                | "been"
+                | "being"
+                | "is"
+                | "are"
+                | "be"
+        );
+        if passive || doc.low(j) == "not" {
+            return None;
+        }
+        if matches!(doc.low(j), "for" | "about" | "on") && !w.starts_with("call") {
+            j += 1;
+        }
+    } else if is_in(&WEAK_CUES, w) {
         return None;
-    } else if is_in(TELL_VERBS, w) {
+    } else if is_in(&TELL_VERBS, w) {
         j = skip_listener(doc, j, s.end);
     } else {
         j = skip_adjunct(doc, j, s.end);
@@ -305,7 +330,7 @@ fn that_after(doc: &Doc, s: &Sentence, i: usize) -> Option<usize> {
         .find(|&j| doc.low(j) == "that")?;
     let first = doc.low(i + 1);
     let adjunct = t == i + 1
-        || is_in(TELL_VERBS, doc.low(i))
+        || is_in(&TELL_VERBS, doc.low(i))
         || doc.toks.get(i + 1).is_some_and(|x| x.is_punct(','))
         || matches!(
             first,
@@ -328,145 +353,6 @@ fn that_after(doc: &Doc, s: &Sentence, i: usize) -> Option<usize> {
                 | "again"
         );
     adjunct.then_some(t)
-}
-
-/// Skips the listener of "told" ("reporters", "the state news agency KorPress") and adjuncts.
-fn skip_listener(doc: &Doc, mut j: usize, end: usize) -> usize {
-    let start = j;
-    while j < end && j - start < 8 && !opens_clause(doc, j) {
-        j += 1;
-    }
-    if j - start >= 8 {
-        start
-    } else {
-        j
-    }
-}
-
-/// Skips adjuncts such as "on Wednesday" or "in a statement" that precede the content.
-fn skip_adjunct(doc: &Doc, j: usize, end: usize) -> usize {
-    let w = doc.low(j);
-    let adjunct = matches!(
-        w,
-        "on" | "in"
-            | "late"
-            | "early"
-            | "earlier"
-            | "during"
-            | "last"
-            | "this"
-            | "yesterday"
-            | "today"
-            | "again"
-            | "repeatedly"
-            | "publicly"
-            | "privately"
-            | "later"
-    ) || (w == "at" && !matches!(doc.low(j + 1), "least" | "most"));
-    if !adjunct {
-        return j;
-    }
-    let mut k = j + 1;
-    while k < end && k - j < 7 && !opens_clause(doc, k) {
-        k += 1;
-    }
-    if k - j >= 7 {
-        j
-    } else {
-        k
-    }
-}
-
-/// Words that typically open a content clause: pronouns, determiners, names, numbers.
-fn opens_clause(doc: &Doc, j: usize) -> bool {
-    let t = &doc.toks[j];
-    let w = t.lower.as_str();
-    matches!(
-        w,
-        "he" | "she"
-            | "it"
-            | "they"
-            | "we"
-            | "i"
-            | "the"
-            | "a"
-            | "an"
-            | "his"
-            | "her"
-            | "its"
-            | "their"
-            | "there"
-            | "this"
-            | "these"
-            | "those"
-            | "some"
-            | "no"
-            | "all"
-            | "both"
-            | "at"
-            | "about"
-            | "more"
-            | "most"
-            | "only"
-            | "nobody"
-            | "everyone"
-            | "any"
-    ) || t.kind == TokKind::Number
-        || t.kind == TokKind::Open
-        || (t.cap
-            && t.is_word()
-            && super::lexicon::weekday_of(w).is_none()
-            && super::lexicon::month_of(w).is_none())
-}
-
-/// Where a content clause starting at `cs` ends.
-fn content_end(doc: &Doc, cs: usize, end: usize) -> usize {
-    let limit = end.min(cs + CONTENT_MAX);
-    let mut j = cs;
-    while j < limit {
-        let t = &doc.toks[j];
-        if !t.quoted {
-            match t.kind {
-                TokKind::Punct(';' | '—' | '–' | '(') if j > cs + 2 => return j,
-                TokKind::Punct(',') if j > cs + 2 && comma_ends(doc, j) => return j,
-                TokKind::Word
-                    if (t.lower == "and" || t.lower == "but")
-                        && j > cs + 2
-                        && (is_in(NEW_PREDICATES, doc.low(j + 1)) || is_cue(doc, j + 1)) =>
-                {
-                    return j
-                }
-                _ => {}
-            }
-        }
-        j += 1;
-    }
-    limit
-}
-
-/// Whether the comma at `j` ends the content: a background or second-claim clause follows.
-fn comma_ends(doc: &Doc, j: usize) -> bool {
-    let next = doc.low(j + 1);
-    is_in(CLAUSE_OPENERS, next)
-        || (is_cue(doc, j + 1) && !doc.toks.get(j + 1).is_some_and(|t| t.quoted))
-        || (next.ends_with("ing")
-            && !matches!(
-                next,
-                "including"
-                    | "excluding"
-                    | "during"
-                    | "following"
-                    | "regarding"
-                    | "concerning"
-                    | "something"
-                    | "nothing"
-                    | "anything"
-                    | "everything"
-                    | "king"
-                    | "spring"
-                    | "thing"
-                    | "bring"
-            ))
 }
 
 #[cfg(test)]
@@ -508,5 +394,13 @@ mod tests {
         assert_eq!(c, vec!["it was cooperating fully with investigators"]);
         let c = contents("The ministry has said its intervention was needed in the federation, which is under investigation.");
         assert_eq!(c, vec!["its intervention was needed in the federation"]);
+    }
+
+    #[test]
+    fn a_possessed_argument_noun_is_a_nominal_cue() {
+        let c = contents(
+            "The court rejected the company's argument that its drivers run their own businesses.",
+        );
+        assert_eq!(c, vec!["its drivers run their own businesses"]);
     }
 }

@@ -34,6 +34,7 @@ pub(crate) fn resolve_all(
     let mut out: Vec<Option<ExtractedClaim>> = vec![None; raws.len()];
     let mut prev: Option<Resolved> = None;
     let mut last_time: Option<LastTime> = None;
+    let mut prev_para = 0;
     let mut k = 0;
     for (si, s) in doc.sents.iter().enumerate() {
         let mut had_claim = false;
@@ -41,6 +42,10 @@ pub(crate) fn resolve_all(
             k += 1;
             had_claim = true;
             let raw = &raws[ri];
+            let orphan = raw.np.is_none() && raw.follow_previous;
+            if orphan && (prev.is_none() || s.para > prev_para + 1) {
+                continue; // a quotation with no speaker in sight: not reported
+            }
             let resolved = speaker_of(doc, &mut r, raw, prev.as_ref());
             let claim = build(
                 doc,
@@ -55,6 +60,7 @@ pub(crate) fn resolve_all(
                 if let Some(res) = resolved {
                     r.touch(&res.ids);
                     prev = Some(res);
+                    prev_para = s.para;
                 }
                 if let (Some(sp), false) = (claim.speakers.first(), claim.said.inferred) {
                     last_time = Some(LastTime {

@@ -5,7 +5,7 @@
 //! lowercase form for lexicon look-ups, and whether they sit inside quote marks, so that the
 //! attribution rules never mistake quoted words for the journalist's own.
 
-use super::lexicon::{is_in, ABBREVIATIONS};
+use super::lexicon::{is_in, ABBREVIATIONS, CUE_VERBS, TITLE_ABBREVIATIONS};
 use super::quotes::{find_quotes, paragraphs, QuoteUnit};
 
 /// What a token is.
@@ -26,24 +26,28 @@ pub(crate) struct Token {
     pub start: usize,
     pub end: usize,
     pub kind: TokKind,
-    /// Lowercase form with typographic apostrophes made straight and a possessive "'s" removed.
-    pub lower: String,
+    /// Byte range of the lowercase form in [`Doc::lows`] (typographic apostrophes made straight,
+    /// a possessive "'s" removed).
+    pub lo: u32,
+    pub hi: u32,
     /// First character is uppercase.
     pub cap: bool,
     /// Word ends in a possessive ("Korvan’s", "Players'").
     pub poss: bool,
     /// Inside the marks of a quotation.
     pub quoted: bool,
+    /// A reporting verb, or the "according" of "according to" (set once by [`Doc::new`]).
+    pub cue: bool,
 }
 
 impl Token {
     /// True for a word or number token.
-    pub fn is_word(&self) -> bool {
+    pub(crate) fn is_word(&self) -> bool {
         matches!(self.kind, TokKind::Word | TokKind::Number)
     }
 
     /// True for the punctuation character `c`.
-    pub fn is_punct(&self, c: char) -> bool {
+    pub(crate) fn is_punct(&self, c: char) -> bool {
         self.kind == TokKind::Punct(c)
     }
 }
@@ -61,6 +65,8 @@ pub(crate) struct Sentence {
 pub(crate) struct Doc {
     pub chars: Vec<char>,
     pub toks: Vec<Token>,
+    /// The lowercase forms of all tokens, back to back (one allocation, not one per word).
+    pub lows: String,
     /// Paragraphs as char ranges.
     pub paras: Vec<(usize, usize)>,
     /// Paragraphs as token ranges, parallel to `paras`.
@@ -71,7 +77,7 @@ pub(crate) struct Doc {
 
 impl Doc {
     /// Decodes and analyses `text` in a few linear passes.
-    pub fn new(text: &str) -> Doc {
+    pub(crate) fn new(text: &str) -> Doc {
         let chars: Vec<char> = text.chars().collect();
         let paras = paragraphs(&chars);
         let quotes = find_quotes(&chars, &paras);
@@ -89,15 +95,18 @@ impl Doc {
         marks.opens.sort_unstable();
         marks.closes.sort_unstable();
         let mut toks = Vec::new();
+        let mut lows = String::with_capacity(text.len());
         let mut para_toks = Vec::with_capacity(paras.len());
         for &(ps, pe) in &paras {
             let first = toks.len();
-            tokenize(&chars, ps, pe, &marks, &mut toks);
+            tokenize(&chars, ps, pe, &marks, &mut toks, &mut lows);
             para_toks.push((first, toks.len()));
         }
+        mark_cues(&mut toks, &lows);
         let mut doc = Doc {
             chars,
             toks,
+            lows,
             paras,
             para_toks,
             sents: Vec::new(),
@@ -108,14 +117,14 @@ impl Doc {
     }
 
     /// The text of chars `[s, e)`.
-    pub fn slice(&self, s: usize, e: usize) -> String {
+    pub(crate) fn slice(&self, s: usize, e: usize) -> String {
         self.chars
             .get(s..e.min(self.chars.len()))
             .map_or_else(String::new, |c| c.iter().collect())
     }
 
     /// The text from the start of token `a` to the end of token `b - 1`.
-    pub fn tok_text(&self, a: usize, b: usize) -> String {
+    pub(crate) fn tok_text(&self, a: usize, b: usize) -> String {
         match (
             self.toks.get(a),
             b.checked_sub(1).and_then(|l| self.toks.get(l)),
@@ -126,20 +135,70 @@ impl Doc {
     }
 
     /// Lowercase form of token `i`, or "" past the end.
-    pub fn low(&self, i: usize) -> &str {
-        self.toks.get(i).map_or("", |t| t.lower.as_str())
+    pub(crate) fn low(&self, i: usize) -> &str {
+        self.toks.get(i).map_or("", |t| self.lower(t))
+    }
+
+    /// Lowercase form of token `t`.
+    pub(crate) fn lower(&self, t: &Token) -> &str {
+        lower_in(&self.lows, t)
     }
 
     /// Index of the sentence holding token `i`.
-    pub fn sent_of(&self, i: usize) -> Option<usize> {
+    pub(crate) fn sent_of(&self, i: usize) -> Option<usize> {
         let k = self.sents.partition_point(|s| s.end <= i);
         self.sents.get(k).filter(|s| s.start <= i).map(|_| k)
     }
 
     /// Index of the first token starting at or after char `c`.
-    pub fn tok_at(&self, c: usize) -> usize {
+    pub(crate) fn tok_at(&self, c: usize) -> usize {
         self.toks.partition_point(|t| t.start < c)
     }
+}
+
+/// Flags the reporting verbs once, so the rules can test a token without a look-up.
+fn mark_cues(toks: &mut [Token], lows: &str) {
+    for i in 0..toks.len() {
+        let t = &toks[i];
+        let w = lower_in(lows, t);
+        // A capitalised "States" or "Reports" is a name, not a verb.
+        let cue = t.kind == TokKind::Word
+            && (!t.cap || w == "according")
+            && (is_in(&CUE_VERBS, w)
+                || (w == "according"
+                    && toks.get(i + 1).is_some_and(|n| lower_in(lows, n) == "to")));
+        toks[i].cue = cue;
+    }
+}
+
+/// The lowercase form of `t` in the buffer `lows`.
+fn lower_in<'a>(lows: &'a str, t: &Token) -> &'a str {
+    lows.get(t.lo as usize..t.hi as usize).unwrap_or("")
+}
+
+/// Appends the lowercase form of `chars` to `lows` (apostrophes made straight, a possessive
+/// "'s" dropped); returns its byte range and whether a possessive was dropped.
+fn push_lower(lows: &mut String, chars: &[char]) -> (u32, u32, bool) {
+    let lo = lows.len();
+    for &c in chars {
+        if c.is_ascii() {
+            lows.push(c.to_ascii_lowercase());
+        } else if c == '’' {
+            lows.push('\'');
+        } else {
+            lows.extend(c.to_lowercase());
+        }
+    }
+    let poss = lows.len() > lo + 2 && lows.ends_with("'s");
+    if poss {
+        lows.truncate(lows.len() - 2);
+    }
+    (to_u32(lo), to_u32(lows.len()), poss)
+}
+
+/// Saturating conversion for buffer offsets (inputs beyond 4 GB are not articles).
+fn to_u32(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or(u32::MAX)
 }
 
 /// Positions of the quote marks and quoted ranges chosen by the quote finder, sorted.
@@ -177,7 +236,14 @@ fn joins(chars: &[char], i: usize, end: usize) -> bool {
 }
 
 /// Tokenises paragraph `[ps, pe)` into `out`.
-fn tokenize(chars: &[char], ps: usize, pe: usize, marks: &MarkMap, out: &mut Vec<Token>) {
+fn tokenize(
+    chars: &[char],
+    ps: usize,
+    pe: usize,
+    marks: &MarkMap,
+    out: &mut Vec<Token>,
+    lows: &mut String,
+) {
     let mut i = ps;
     while i < pe {
         let c = chars[i];
@@ -197,6 +263,11 @@ fn tokenize(chars: &[char], ps: usize, pe: usize, marks: &MarkMap, out: &mut Vec
                     i += 1;
                 }
             }
+            // "Mr." and similar titles keep their period, so it cannot break a name.
+            let word_end = i;
+            if i < pe && chars[i] == '.' && title_abbreviation(&chars[s..i]) {
+                i += 1;
+            }
             // A plural possessive: "Players' Association".
             let mut poss_end = i;
             if i < pe
@@ -208,7 +279,14 @@ fn tokenize(chars: &[char], ps: usize, pe: usize, marks: &MarkMap, out: &mut Vec
             {
                 poss_end = i + 1;
             }
-            out.push(word_token(chars, s, i, poss_end > i, marks.quoted(s)));
+            out.push(word_token(
+                chars,
+                s,
+                word_end,
+                poss_end > i,
+                marks.quoted(s),
+                lows,
+            ));
             if let Some(t) = out.last_mut() {
                 t.end = poss_end;
             }
@@ -223,31 +301,45 @@ fn tokenize(chars: &[char], ps: usize, pe: usize, marks: &MarkMap, out: &mut Vec
             TokKind::Punct(c)
         };
         let quoted = marks.quoted(i);
+        // A mark written as two apostrophes ('') is one token.
+        let width = if kind != TokKind::Punct(c) && c == '\'' && chars.get(i + 1) == Some(&'\'') {
+            2
+        } else {
+            1
+        };
+        let (lo, hi, _) = push_lower(lows, &chars[i..i + 1]);
         out.push(Token {
             start: i,
-            end: i + 1,
+            end: i + width,
             kind,
-            lower: c.to_string(),
+            lo,
+            hi,
             cap: false,
             poss: false,
             quoted,
+            cue: false,
         });
-        i += 1;
+        i += width;
     }
 }
 
+/// True for "Mr", "Mrs", "Dr" and the like, whose period belongs to the word.
+fn title_abbreviation(word: &[char]) -> bool {
+    let w: String = word.iter().flat_map(|c| c.to_lowercase()).collect();
+    word.len() <= 4 && is_in(&TITLE_ABBREVIATIONS, &w)
+}
+
 /// Builds a word or number token for chars `[s, e)`.
-fn word_token(chars: &[char], s: usize, e: usize, plural_poss: bool, quoted: bool) -> Token {
-    let mut lower: String = chars[s..e]
-        .iter()
-        .flat_map(|c| c.to_lowercase())
-        .map(|c| if c == '’' { '\'' } else { c })
-        .collect();
-    let mut poss = plural_poss;
-    if lower.len() > 2 && lower.ends_with("'s") {
-        lower.truncate(lower.len() - 2);
-        poss = true;
-    }
+fn word_token(
+    chars: &[char],
+    s: usize,
+    e: usize,
+    plural_poss: bool,
+    quoted: bool,
+    lows: &mut String,
+) -> Token {
+    let (lo, hi, poss) = push_lower(lows, &chars[s..e]);
+    let poss = poss || plural_poss;
     let first = chars[s];
     let kind = if first.is_ascii_digit() {
         TokKind::Number
@@ -258,10 +350,12 @@ fn word_token(chars: &[char], s: usize, e: usize, plural_poss: bool, quoted: boo
         start: s,
         end: e,
         kind,
-        lower,
+        lo,
+        hi,
         cap: first.is_uppercase(),
         poss,
         quoted,
+        cue: false,
     }
 }
 
@@ -278,13 +372,9 @@ fn abbreviation_period(doc: &Doc, i: usize) -> bool {
     let next = doc.toks.get(i + 1);
     let next_lower_or_num = next.is_some_and(|n| !n.cap || n.kind == TokKind::Number);
     let initial = prev.end - prev.start == 1 && prev.cap;
-    let title = is_in(
-        &[
-            "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "st", "prof",
-        ],
-        &prev.lower,
-    );
-    title || ((initial || is_in(ABBREVIATIONS, &prev.lower)) && next_lower_or_num)
+    let w = doc.lower(prev);
+    let title = is_in(&TITLE_ABBREVIATIONS, w);
+    title || ((initial || is_in(&ABBREVIATIONS, w)) && next_lower_or_num)
 }
 
 /// Splits each paragraph into sentences. Periods inside quote marks do not end sentences; a
@@ -342,7 +432,7 @@ mod tests {
     #[test]
     fn tokens_keep_possessives_and_hyphens_together() {
         let d = Doc::new("Korvan’s anti-graft drive, the Players' Association.");
-        let words: Vec<&str> = d.toks.iter().map(|t| t.lower.as_str()).collect();
+        let words: Vec<&str> = d.toks.iter().map(|t| d.lower(t)).collect();
         assert_eq!(
             words,
             vec![

@@ -30,6 +30,7 @@ pub(super) struct ResolvedClaimFilter {
     pub(super) include_retracted: bool,
     pub(super) as_of: Option<DateTime<Utc>>,
     pub(super) order: ClaimOrder,
+    pub(super) statement: Option<Uuid>,
 }
 
 /// Column names for one query shape: where the sort key, id and filter
@@ -150,6 +151,9 @@ fn present_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
     } else {
         "c.sort_time"
     };
+    if let Some(st) = f.statement {
+        qb.push(" AND c.statement_id = ").push_bind(st);
+    }
     push_common(&mut qb, f, "c", sort, "c.search");
     qb
 }
@@ -172,6 +176,10 @@ fn as_of_query(f: &ResolvedClaimFilter, t: DateTime<Utc>) -> QueryBuilder<Postgr
     }
     if let Some(su) = f.subject {
         qb.push(" AND ").push_bind(su).push(" = ANY(r.subject_ids)");
+    }
+    if let Some(st) = f.statement {
+        qb.push(" AND r.snapshot->>'statement_id' = ")
+            .push_bind(st.to_string());
     }
     push_common(
         &mut qb,

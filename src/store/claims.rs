@@ -30,6 +30,8 @@ pub(super) async fn now(conn: &mut PgConnection) -> Result<DateTime<Utc>, StoreE
 pub(super) struct IngestResult {
     pub(super) article: Article,
     pub(super) claims: Vec<ClaimRecord>,
+    /// Parallel to `claims`: whether each was newly inserted.
+    pub(super) inserted: Vec<bool>,
     pub(super) created: bool,
 }
 
@@ -45,16 +47,10 @@ fn all_refs<'a>(article: &'a NewArticle, claims: &'a [NewClaim]) -> Vec<&'a Enti
     refs
 }
 
-/// Stores an article and its claims (see `ClaimService.IngestArticle`).
-pub(super) async fn ingest(
-    conn: &mut PgConnection,
-    article: &NewArticle,
-    claims: &[NewClaim],
-    actor: &str,
-) -> Result<IngestResult, StoreError> {
-    // One sorted list of lock keys: the URL and every name that may create an
-    // entity. Identical concurrent ingests serialize here.
-    let mut keys: Vec<String> = all_refs(article, claims)
+/// The advisory-lock keys an ingest needs: its URL and every name or
+/// external id that may create an entity.
+pub(super) fn lock_keys_for(article: &NewArticle, claims: &[NewClaim]) -> Vec<String> {
+    all_refs(article, claims)
         .into_iter()
         .filter_map(|r| match r {
             EntityRef::Id(_) => None,
@@ -64,10 +60,32 @@ pub(super) async fn ingest(
             }
         })
         .chain([format!("u:{}", article.url)])
-        .collect();
+        .collect()
+}
+
+/// Stores an article and its claims (see `ClaimService.IngestArticle`).
+pub(super) async fn ingest(
+    conn: &mut PgConnection,
+    article: &NewArticle,
+    claims: &[NewClaim],
+    actor: &str,
+) -> Result<IngestResult, StoreError> {
+    // One sorted list of lock keys: identical concurrent ingests serialize
+    // here, and sorting rules out lock-order deadlocks.
+    let mut keys = lock_keys_for(article, claims);
     keys.sort();
     keys.dedup();
     lock_keys(conn, &keys).await?;
+    ingest_locked(conn, article, claims, actor).await
+}
+
+/// [`ingest`] once the caller holds the locks of [`lock_keys_for`].
+pub(super) async fn ingest_locked(
+    conn: &mut PgConnection,
+    article: &NewArticle,
+    claims: &[NewClaim],
+    actor: &str,
+) -> Result<IngestResult, StoreError> {
     let ts = now(conn).await?;
     let existing = articles::find_by_url(conn, &article.url).await?;
     check_article_matches(existing.as_ref(), article)?;
@@ -92,15 +110,18 @@ pub(super) async fn ingest(
         }
     };
     let mut records = Vec::with_capacity(claims.len());
+    let mut inserted_flags = Vec::with_capacity(claims.len());
     for (i, claim) in claims.iter().enumerate() {
         let rec = build_record(conn, &mut resolver, i, claim, &stored_article, actor, ts).await?;
         let (rec, inserted) = insert_or_find(conn, rec, actor, ts).await?;
         created |= inserted;
         records.push(rec);
+        inserted_flags.push(inserted);
     }
     Ok(IngestResult {
         article: stored_article,
         claims: records,
+        inserted: inserted_flags,
         created,
     })
 }
@@ -247,6 +268,7 @@ async fn build_record(
         revision: 1,
         create_time: ts,
         update_time: ts,
+        statement_id: None,
     })
 }
 
@@ -254,7 +276,7 @@ async fn build_record(
 /// (fingerprint) in the same article. The bool is true when inserted.
 async fn insert_or_find(
     conn: &mut PgConnection,
-    rec: ClaimRecord,
+    mut rec: ClaimRecord,
     actor: &str,
     ts: DateTime<Utc>,
 ) -> Result<(ClaimRecord, bool), StoreError> {
@@ -279,6 +301,7 @@ async fn insert_or_find(
     .fetch_optional(&mut *conn)
     .await?;
     if inserted.is_some() {
+        super::statements::assign(conn, &mut rec, actor, ts).await?;
         write_links(conn, &rec).await?;
         insert_revision(conn, &rec, RevisionChange::Created, "", actor, ts).await?;
         return Ok((rec, true));
@@ -406,7 +429,7 @@ pub(super) async fn as_of(
 
 /// Locks a claim row and checks the caller's expected revision; returns the
 /// current version.
-async fn lock_current(
+pub(super) async fn lock_current(
     conn: &mut PgConnection,
     id: Uuid,
     expected_revision: i64,
@@ -430,7 +453,7 @@ async fn lock_current(
 }
 
 /// Writes a changed version of a claim: the row, the links, a revision.
-async fn save_version(
+pub(super) async fn save_version(
     conn: &mut PgConnection,
     rec: &ClaimRecord,
     change: RevisionChange,

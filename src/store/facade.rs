@@ -11,12 +11,22 @@ use uuid::Uuid;
 use super::articles::ResolvedArticleFilter;
 use super::claim_list::ResolvedClaimFilter;
 use super::claims::RevisionEntry;
+use super::events::{self, EventFilter, EventListener, PendingEvent, StoredEvent};
 use super::{articles, claim_list, claims, entities, resolve, Store, StoreError};
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::{
     Article, ArticleFilter, ClaimFilter, ClaimPatch, ClaimRecord, Entity, EntityFilter,
-    EntityPatch, EntityRef, EntitySummary, NewArticle, NewClaim, NewEntity,
+    EntityPatch, EntityRef, EntitySummary, NewArticle, NewClaim, NewEntity, RevisionChange,
 };
+
+/// The log entry for a claim version just written.
+pub(super) fn pending(change: RevisionChange, r: &ClaimRecord) -> PendingEvent {
+    PendingEvent {
+        change,
+        record: r.clone(),
+        record_time: r.update_time,
+    }
+}
 
 /// Entity summaries by id, for rendering records.
 pub type Directory = HashMap<Uuid, EntitySummary>;
@@ -46,7 +56,7 @@ pub struct Page<T> {
 }
 
 /// Splits `limit + 1` fetched rows into a page and the next cursor.
-fn paginate<T>(mut rows: Vec<(T, Cursor)>, size: PageSize) -> (Vec<T>, Option<Cursor>) {
+pub(super) fn paginate<T>(mut rows: Vec<(T, Cursor)>, size: PageSize) -> (Vec<T>, Option<Cursor>) {
     let more = rows.len() > size.get();
     rows.truncate(size.get());
     let next = if more {
@@ -57,7 +67,7 @@ fn paginate<T>(mut rows: Vec<(T, Cursor)>, size: PageSize) -> (Vec<T>, Option<Cu
     (rows.into_iter().map(|(t, _)| t).collect(), next)
 }
 
-async fn directory<'a>(
+pub(super) async fn directory<'a>(
     conn: &mut PgConnection,
     records: impl Iterator<Item = &'a ClaimRecord>,
     extra: impl Iterator<Item = Uuid>,
@@ -95,6 +105,14 @@ impl Store {
             result.article.publisher_id.into_iter(),
         )
         .await?;
+        let pending_events: Vec<PendingEvent> = result
+            .claims
+            .iter()
+            .zip(&result.inserted)
+            .filter(|(_, inserted)| **inserted)
+            .map(|(r, _)| pending(RevisionChange::Created, r))
+            .collect();
+        events::append(&mut tx, &pending_events).await?;
         tx.commit().await?;
         Ok(Ingested {
             article: result.article,
@@ -143,6 +161,7 @@ impl Store {
             include_retracted: filter.include_retracted,
             as_of: filter.as_of,
             order: filter.order,
+            statement: filter.statement,
         };
         let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
         let (items, next) = paginate(rows, size);
@@ -166,6 +185,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let rec = claims::update(&mut tx, id, patch, expected_revision, reason, actor).await?;
         let dir = directory(&mut tx, std::iter::once(&rec), std::iter::empty()).await?;
+        events::append(&mut tx, &[pending(RevisionChange::Corrected, &rec)]).await?;
         tx.commit().await?;
         Ok((rec, dir))
     }
@@ -181,6 +201,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let rec = claims::retract(&mut tx, id, expected_revision, reason, actor).await?;
         let dir = directory(&mut tx, std::iter::once(&rec), std::iter::empty()).await?;
+        events::append(&mut tx, &[pending(RevisionChange::Retracted, &rec)]).await?;
         tx.commit().await?;
         Ok((rec, dir))
     }
@@ -315,5 +336,35 @@ impl Store {
             next,
             entities,
         })
+    }
+
+    /// Events after position `after` matching `filter`, oldest first.
+    pub async fn read_events(
+        &self,
+        after: i64,
+        filter: &EventFilter,
+        limit: i64,
+    ) -> Result<(Vec<StoredEvent>, Directory), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let evs = events::read(&mut conn, after, filter, limit).await?;
+        let dir = directory(&mut conn, evs.iter().map(|e| &e.record), std::iter::empty()).await?;
+        Ok((evs, dir))
+    }
+
+    /// The position of the newest event.
+    pub async fn event_head(&self) -> Result<i64, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        events::head(&mut conn).await
+    }
+
+    /// A listener woken by every committed event.
+    pub async fn listen_events(&self) -> Result<EventListener, StoreError> {
+        EventListener::connect(&self.pool).await
+    }
+
+    /// Resolves an entity reference without creating anything.
+    pub async fn find_entity(&self, field: &str, r: &EntityRef) -> Result<Uuid, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        resolve::find(&mut conn, field, r).await
     }
 }

@@ -11,8 +11,14 @@ mod claim_list;
 mod claims;
 mod entities;
 mod error;
+mod events;
 mod facade;
+mod facade_statements;
+mod import;
+mod merge;
 mod resolve;
+mod reviews;
+mod statements;
 
 use std::time::Duration;
 
@@ -20,7 +26,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use claims::RevisionEntry;
 pub use error::StoreError;
+pub use events::{EventFilter, EventListener, PendingEvent, StoredEvent};
 pub use facade::{Directory, Ingested, Page};
+pub use facade_statements::{ExportedStatement, ImportOutcome, StatementView};
+pub use import::ItemOutcome;
+pub use statements::SIMILARITY_SETTING;
 
 /// The embedded migrations (`migrations/`), applied at start-up. sqlx takes
 /// an advisory lock while migrating, so servers starting together are safe.

@@ -22,7 +22,7 @@ enum Cluster {
     /// A private cluster in a temporary directory.
     Local(LocalPostgres, #[allow(dead_code)] tempfile::TempDir),
     /// An existing server (`TEST_DATABASE_URL`).
-    External(PgConnectOptions),
+    External(Box<PgConnectOptions>),
 }
 
 static CLUSTER: OnceCell<Cluster> = OnceCell::const_new();
@@ -39,7 +39,7 @@ async fn cluster() -> &'static Cluster {
             if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
                 let options =
                     PgConnectOptions::from_str(&url).expect("TEST_DATABASE_URL is not a valid URL");
-                return Cluster::External(options);
+                return Cluster::External(Box::new(options));
             }
             // /tmp is reachable by the unprivileged user PostgreSQL runs as.
             let dir = tempfile::Builder::new()
@@ -64,13 +64,13 @@ impl Cluster {
     fn options(&self, db: &str) -> PgConnectOptions {
         match self {
             Cluster::Local(pg, _) => pg.connect_options(db),
-            Cluster::External(o) => o.clone().database(db),
+            Cluster::External(o) => o.as_ref().clone().database(db),
         }
     }
 }
 
 /// Creates an empty, migrated database and returns a pool on it.
-pub async fn fresh_database() -> (Store, String) {
+pub(crate) async fn fresh_database() -> (Store, String) {
     let cluster = cluster().await;
     let name = format!("claimdb_test_{}", uuid::Uuid::now_v7().simple());
     let mut admin = cluster
@@ -93,38 +93,50 @@ pub async fn fresh_database() -> (Store, String) {
 }
 
 /// A running server on a fresh database, and clients for it.
-pub struct TestApp {
+pub(crate) struct TestApp {
     /// Where the server listens.
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     /// The store (for direct checks of what is stored).
-    pub store: Store,
+    pub(crate) store: Store,
     /// Claim service client.
-    pub claims: ClaimServiceClient<Channel>,
+    pub(crate) claims: ClaimServiceClient<Channel>,
     /// Entity service client.
-    pub entities: EntityServiceClient<Channel>,
+    pub(crate) entities: EntityServiceClient<Channel>,
     /// Article service client.
-    pub articles: ArticleServiceClient<Channel>,
+    pub(crate) articles: ArticleServiceClient<Channel>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl TestApp {
     /// Starts a server on a fresh database.
-    pub async fn spawn() -> Self {
+    pub(crate) async fn spawn() -> Self {
         let (store, _) = fresh_database().await;
         Self::spawn_on(store).await
     }
 
     /// Starts a server on an existing store.
-    pub async fn spawn_on(store: Store) -> Self {
+    pub(crate) async fn spawn_on(store: Store) -> Self {
+        Self::spawn_with(store, 1024).await
+    }
+
+    /// Starts a server on a fresh database with a given watch buffer.
+    pub(crate) async fn spawn_with_watch_buffer(events: usize) -> Self {
+        let (store, _) = fresh_database().await;
+        Self::spawn_with(store, events).await
+    }
+
+    async fn spawn_with(store: Store, watch_buffer: usize) -> Self {
         // Server logs go to stderr; `RUST_LOG` turns them up (default: warnings).
         if std::env::var_os("RUST_LOG").is_none() {
             std::env::set_var("RUST_LOG", "warn");
         }
         claimdb::telemetry::init(claimdb::config::LogFormat::Text);
-        let app = Application::with_store("127.0.0.1:0".parse().unwrap(), store.clone(), 64 << 20)
-            .await
-            .expect("binding the server");
+        let mut app =
+            Application::with_store("127.0.0.1:0".parse().unwrap(), store.clone(), 64 << 20)
+                .await
+                .expect("binding the server");
+        app.set_watch_buffer(watch_buffer);
         let addr = app.local_addr().expect("reading the bound address");
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
@@ -147,18 +159,22 @@ impl TestApp {
         }
     }
 
-    /// Stops the server and waits for it.
-    pub async fn stop(mut self) {
+    /// Stops the server and waits for it (at most 15 s); true when it
+    /// stopped in time.
+    pub(crate) async fn stop(mut self) -> bool {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(s) = self.server.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(15), s).await;
+        match self.server.take() {
+            Some(s) => tokio::time::timeout(Duration::from_secs(15), s)
+                .await
+                .is_ok(),
+            None => true,
         }
     }
 
     /// Ingests a request, panicking on error.
-    pub async fn ingest(&mut self, req: pb::IngestArticleRequest) -> pb::IngestArticleResponse {
+    pub(crate) async fn ingest(&mut self, req: pb::IngestArticleRequest) -> pb::IngestArticleResponse {
         self.claims
             .ingest_article(req)
             .await
@@ -167,7 +183,7 @@ impl TestApp {
     }
 
     /// Counts rows in a table (for "nothing was written" checks).
-    pub async fn count(&self, table: &str) -> i64 {
+    pub(crate) async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT count(*) FROM {table}");
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .fetch_one(self.store.pool())
@@ -185,107 +201,20 @@ impl Drop for TestApp {
 }
 
 /// The worked example shipped in `examples/`.
-pub fn worked_example() -> pb::IngestArticleRequest {
+pub(crate) fn worked_example() -> pb::IngestArticleRequest {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/worked_example.json");
     let json = std::fs::read_to_string(path).expect("reading the worked example");
     request_from_json(&json)
 }
 
-/// Parses an `IngestArticleRequest` from proto3 JSON, via the same mapping
-/// grpcurl uses (the server's reflection descriptors).
-pub fn request_from_json(json: &str) -> pb::IngestArticleRequest {
-    let value: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
-    json_to_request(&value)
-}
-
-fn entity_ref(v: &serde_json::Value) -> Option<pb::EntityRef> {
-    if v.is_null() {
-        return None;
-    }
-    Some(pb::EntityRef {
-        id: v["id"].as_str().unwrap_or_default().into(),
-        external_id: v["external_id"].as_str().unwrap_or_default().into(),
-        name: v["name"].as_str().unwrap_or_default().into(),
-        kind: pb::EntityKind::from_str_name(v["kind"].as_str().unwrap_or("ENTITY_KIND_UNSPECIFIED"))
-            .unwrap_or_default() as i32,
-    })
-}
-
-fn ts(v: &serde_json::Value) -> Option<prost_types::Timestamp> {
-    let s = v.as_str()?;
-    let t = chrono::DateTime::parse_from_rfc3339(s).ok()?;
-    Some(prost_types::Timestamp {
-        seconds: t.timestamp(),
-        nanos: t.timestamp_subsec_nanos() as i32,
-    })
-}
-
-fn str_of(v: &serde_json::Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
-}
-
-fn json_to_request(v: &serde_json::Value) -> pb::IngestArticleRequest {
-    let a = &v["article"];
-    let article = pb::ArticleInput {
-        url: str_of(&a["url"]),
-        title: str_of(&a["title"]),
-        publisher: entity_ref(&a["publisher"]),
-        published_time: ts(&a["published_time"]),
-        language: str_of(&a["language"]),
-        body: str_of(&a["body"]),
-    };
-    let claims = v["claims"]
-        .as_array()
-        .map(|cs| cs.iter().map(json_to_claim).collect())
-        .unwrap_or_default();
-    pb::IngestArticleRequest {
-        article: Some(article),
-        claims,
-    }
-}
-
-fn json_to_claim(c: &serde_json::Value) -> pb::ClaimInput {
-    let arr = |k: &str| c[k].as_array().cloned().unwrap_or_default();
-    pb::ClaimInput {
-        speakers: arr("speakers").iter().filter_map(entity_ref).collect(),
-        speaker_role: str_of(&c["speaker_role"]),
-        kind: pb::ClaimKind::from_str_name(c["kind"].as_str().unwrap_or("")).unwrap_or_default()
-            as i32,
-        text: str_of(&c["text"]),
-        spans: arr("spans")
-            .iter()
-            .map(|s| pb::Span {
-                start: s["start"].as_i64().unwrap_or(0) as i32,
-                end: s["end"].as_i64().unwrap_or(0) as i32,
-            })
-            .collect(),
-        cue: str_of(&c["cue"]),
-        venue: str_of(&c["venue"]),
-        recipient: entity_ref(&c["recipient"]),
-        via: entity_ref(&c["via"]),
-        via_text: str_of(&c["via_text"]),
-        said_time: ts(&c["said_time"]),
-        said_precision: pb::SaidPrecision::from_str_name(c["said_precision"].as_str().unwrap_or(""))
-            .unwrap_or_default() as i32,
-        said_time_text: str_of(&c["said_time_text"]),
-        said_time_inferred: c["said_time_inferred"].as_bool().unwrap_or(false),
-        subjects: arr("subjects")
-            .iter()
-            .map(|s| pb::SubjectInput {
-                entity: entity_ref(&s["entity"]),
-                role: str_of(&s["role"]),
-            })
-            .collect(),
-        confidence: c["confidence"].as_f64().map(|f| f as f32),
-        provenance: Some(pb::Provenance {
-            human: str_of(&c["provenance"]["human"]),
-            ..Default::default()
-        }),
-    }
+/// Parses an `IngestArticleRequest` from proto3 JSON (the mapping grpcurl
+/// uses), through the API's descriptors.
+pub(crate) fn request_from_json(json: &str) -> pb::IngestArticleRequest {
+    claimdb::cli::json::from_json("claimdb.v1.IngestArticleRequest", json).expect("a valid request")
 }
 
 /// A by-name entity reference.
-pub fn person(name: &str) -> pb::EntityRef {
+pub(crate) fn person(name: &str) -> pb::EntityRef {
     pb::EntityRef {
         name: name.into(),
         kind: pb::EntityKind::Person as i32,
@@ -294,7 +223,7 @@ pub fn person(name: &str) -> pb::EntityRef {
 }
 
 /// An organization reference by name.
-pub fn org(name: &str) -> pb::EntityRef {
+pub(crate) fn org(name: &str) -> pb::EntityRef {
     pb::EntityRef {
         name: name.into(),
         kind: pb::EntityKind::Organization as i32,
@@ -303,7 +232,7 @@ pub fn org(name: &str) -> pb::EntityRef {
 }
 
 /// A timestamp for a day in 2025 (month, day).
-pub fn day(month: u32, d: u32) -> prost_types::Timestamp {
+pub(crate) fn day(month: u32, d: u32) -> prost_types::Timestamp {
     let t = chrono::NaiveDate::from_ymd_opt(2025, month, d)
         .unwrap()
         .and_hms_opt(0, 0, 0)
@@ -316,7 +245,7 @@ pub fn day(month: u32, d: u32) -> prost_types::Timestamp {
 }
 
 /// A small article with one direct claim per (speaker, text, said day).
-pub fn article(
+pub(crate) fn article(
     url: &str,
     claims: &[(&str, &str, prost_types::Timestamp)],
 ) -> pb::IngestArticleRequest {
@@ -354,11 +283,12 @@ pub fn article(
             body,
         }),
         claims: claim_inputs,
+        extract: false,
     }
 }
 
 /// The field paths of a status's BadRequest violations.
-pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
+pub(crate) fn bad_fields(status: &tonic::Status) -> Vec<String> {
     use tonic_types::StatusExt;
     status
         .get_error_details()
@@ -369,7 +299,7 @@ pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
 
 /// Waits until `check` returns true, polling every 100 ms, for at most
 /// `limit`; panics with `what` on time-out. (No fixed sleeps in tests.)
-pub async fn wait_for<F, Fut>(limit: Duration, what: &str, mut check: F)
+pub(crate) async fn wait_for<F, Fut>(limit: Duration, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,

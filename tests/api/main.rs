@@ -6,11 +6,16 @@
 //! `TEST_DATABASE_URL` when set.
 
 mod articles;
+mod claimreview;
 mod claims;
 mod entities;
 mod health;
 mod helpers;
 mod history;
+mod import;
 mod ingest;
+mod merges;
 mod readme;
+mod statements;
 mod transport;
+mod watch;

@@ -26,6 +26,7 @@ class RevisionChange(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REVISION_CHANGE_CORRECTED: _ClassVar[RevisionChange]
     REVISION_CHANGE_RETRACTED: _ClassVar[RevisionChange]
     REVISION_CHANGE_MERGED: _ClassVar[RevisionChange]
+    REVISION_CHANGE_REGROUPED: _ClassVar[RevisionChange]
 
 class ClaimOrder(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -42,6 +43,7 @@ REVISION_CHANGE_CREATED: RevisionChange
 REVISION_CHANGE_CORRECTED: RevisionChange
 REVISION_CHANGE_RETRACTED: RevisionChange
 REVISION_CHANGE_MERGED: RevisionChange
+REVISION_CHANGE_REGROUPED: RevisionChange
 CLAIM_ORDER_UNSPECIFIED: ClaimOrder
 CLAIM_ORDER_SAID_TIME_ASC: ClaimOrder
 CLAIM_ORDER_SAID_TIME_DESC: ClaimOrder
@@ -57,7 +59,7 @@ class ClaimSubject(_message.Message):
     def __init__(self, entity: _Optional[_Union[_common_pb2.EntitySummary, _Mapping]] = ..., role: _Optional[str] = ...) -> None: ...
 
 class Claim(_message.Message):
-    __slots__ = ("id", "article_id", "speakers", "speaker_role", "kind", "text", "spans", "cue", "venue", "recipient", "via", "via_text", "said_time", "said_precision", "said_time_text", "said_time_inferred", "subjects", "confidence", "provenance", "state", "revision", "create_time", "update_time", "published_time")
+    __slots__ = ("id", "article_id", "speakers", "speaker_role", "kind", "text", "spans", "cue", "venue", "recipient", "via", "via_text", "said_time", "said_precision", "said_time_text", "said_time_inferred", "subjects", "confidence", "provenance", "state", "revision", "create_time", "update_time", "published_time", "statement_id")
     ID_FIELD_NUMBER: _ClassVar[int]
     ARTICLE_ID_FIELD_NUMBER: _ClassVar[int]
     SPEAKERS_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +84,7 @@ class Claim(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_ID_FIELD_NUMBER: _ClassVar[int]
     id: str
     article_id: str
     speakers: _containers.RepeatedCompositeFieldContainer[_common_pb2.EntitySummary]
@@ -106,7 +109,8 @@ class Claim(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     published_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., article_id: _Optional[str] = ..., speakers: _Optional[_Iterable[_Union[_common_pb2.EntitySummary, _Mapping]]] = ..., speaker_role: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.ClaimKind, str]] = ..., text: _Optional[str] = ..., spans: _Optional[_Iterable[_Union[_common_pb2.Span, _Mapping]]] = ..., cue: _Optional[str] = ..., venue: _Optional[str] = ..., recipient: _Optional[_Union[_common_pb2.EntitySummary, _Mapping]] = ..., via: _Optional[_Union[_common_pb2.EntitySummary, _Mapping]] = ..., via_text: _Optional[str] = ..., said_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., said_precision: _Optional[_Union[_common_pb2.SaidPrecision, str]] = ..., said_time_text: _Optional[str] = ..., said_time_inferred: _Optional[bool] = ..., subjects: _Optional[_Iterable[_Union[ClaimSubject, _Mapping]]] = ..., confidence: _Optional[float] = ..., provenance: _Optional[_Union[_common_pb2.Provenance, _Mapping]] = ..., state: _Optional[_Union[ClaimState, str]] = ..., revision: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    statement_id: str
+    def __init__(self, id: _Optional[str] = ..., article_id: _Optional[str] = ..., speakers: _Optional[_Iterable[_Union[_common_pb2.EntitySummary, _Mapping]]] = ..., speaker_role: _Optional[str] = ..., kind: _Optional[_Union[_common_pb2.ClaimKind, str]] = ..., text: _Optional[str] = ..., spans: _Optional[_Iterable[_Union[_common_pb2.Span, _Mapping]]] = ..., cue: _Optional[str] = ..., venue: _Optional[str] = ..., recipient: _Optional[_Union[_common_pb2.EntitySummary, _Mapping]] = ..., via: _Optional[_Union[_common_pb2.EntitySummary, _Mapping]] = ..., via_text: _Optional[str] = ..., said_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., said_precision: _Optional[_Union[_common_pb2.SaidPrecision, str]] = ..., said_time_text: _Optional[str] = ..., said_time_inferred: _Optional[bool] = ..., subjects: _Optional[_Iterable[_Union[ClaimSubject, _Mapping]]] = ..., confidence: _Optional[float] = ..., provenance: _Optional[_Union[_common_pb2.Provenance, _Mapping]] = ..., state: _Optional[_Union[ClaimState, str]] = ..., revision: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., statement_id: _Optional[str] = ...) -> None: ...
 
 class ClaimInput(_message.Message):
     __slots__ = ("speakers", "speaker_role", "kind", "text", "spans", "cue", "venue", "recipient", "via", "via_text", "said_time", "said_precision", "said_time_text", "said_time_inferred", "subjects", "confidence", "provenance")
@@ -171,12 +175,14 @@ class ArticleInput(_message.Message):
     def __init__(self, url: _Optional[str] = ..., title: _Optional[str] = ..., publisher: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., published_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., language: _Optional[str] = ..., body: _Optional[str] = ...) -> None: ...
 
 class IngestArticleRequest(_message.Message):
-    __slots__ = ("article", "claims")
+    __slots__ = ("article", "claims", "extract")
     ARTICLE_FIELD_NUMBER: _ClassVar[int]
     CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    EXTRACT_FIELD_NUMBER: _ClassVar[int]
     article: ArticleInput
     claims: _containers.RepeatedCompositeFieldContainer[ClaimInput]
-    def __init__(self, article: _Optional[_Union[ArticleInput, _Mapping]] = ..., claims: _Optional[_Iterable[_Union[ClaimInput, _Mapping]]] = ...) -> None: ...
+    extract: bool
+    def __init__(self, article: _Optional[_Union[ArticleInput, _Mapping]] = ..., claims: _Optional[_Iterable[_Union[ClaimInput, _Mapping]]] = ..., extract: _Optional[bool] = ...) -> None: ...
 
 class IngestArticleResponse(_message.Message):
     __slots__ = ("article", "claims", "created")
@@ -203,7 +209,7 @@ class GetClaimResponse(_message.Message):
     def __init__(self, claim: _Optional[_Union[Claim, _Mapping]] = ...) -> None: ...
 
 class ListClaimsRequest(_message.Message):
-    __slots__ = ("speaker", "subject", "article_id", "publisher", "said_after", "said_before", "kinds", "query", "include_retracted", "as_of", "order_by", "page_size", "page_token")
+    __slots__ = ("speaker", "subject", "article_id", "publisher", "said_after", "said_before", "kinds", "query", "include_retracted", "as_of", "order_by", "page_size", "page_token", "statement")
     SPEAKER_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     ARTICLE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -217,6 +223,7 @@ class ListClaimsRequest(_message.Message):
     ORDER_BY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
     speaker: _common_pb2.EntityRef
     subject: _common_pb2.EntityRef
     article_id: str
@@ -230,7 +237,8 @@ class ListClaimsRequest(_message.Message):
     order_by: ClaimOrder
     page_size: int
     page_token: str
-    def __init__(self, speaker: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., subject: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., article_id: _Optional[str] = ..., publisher: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., said_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., said_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kinds: _Optional[_Iterable[_Union[_common_pb2.ClaimKind, str]]] = ..., query: _Optional[str] = ..., include_retracted: _Optional[bool] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_by: _Optional[_Union[ClaimOrder, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    statement: str
+    def __init__(self, speaker: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., subject: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., article_id: _Optional[str] = ..., publisher: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., said_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., said_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kinds: _Optional[_Iterable[_Union[_common_pb2.ClaimKind, str]]] = ..., query: _Optional[str] = ..., include_retracted: _Optional[bool] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_by: _Optional[_Union[ClaimOrder, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., statement: _Optional[str] = ...) -> None: ...
 
 class ListClaimsResponse(_message.Message):
     __slots__ = ("claims", "next_page_token")
@@ -313,3 +321,93 @@ class ListClaimRevisionsResponse(_message.Message):
     revisions: _containers.RepeatedCompositeFieldContainer[ClaimRevision]
     next_page_token: str
     def __init__(self, revisions: _Optional[_Iterable[_Union[ClaimRevision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class WatchClaimsRequest(_message.Message):
+    __slots__ = ("speaker", "subject", "publisher", "kinds", "query", "cursor", "from_beginning")
+    SPEAKER_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHER_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    FROM_BEGINNING_FIELD_NUMBER: _ClassVar[int]
+    speaker: _common_pb2.EntityRef
+    subject: _common_pb2.EntityRef
+    publisher: _common_pb2.EntityRef
+    kinds: _containers.RepeatedScalarFieldContainer[_common_pb2.ClaimKind]
+    query: str
+    cursor: str
+    from_beginning: bool
+    def __init__(self, speaker: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., subject: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., publisher: _Optional[_Union[_common_pb2.EntityRef, _Mapping]] = ..., kinds: _Optional[_Iterable[_Union[_common_pb2.ClaimKind, str]]] = ..., query: _Optional[str] = ..., cursor: _Optional[str] = ..., from_beginning: _Optional[bool] = ...) -> None: ...
+
+class WatchClaimsResponse(_message.Message):
+    __slots__ = ("cursor", "change", "claim", "record_time")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    CLAIM_FIELD_NUMBER: _ClassVar[int]
+    RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    change: RevisionChange
+    claim: Claim
+    record_time: _timestamp_pb2.Timestamp
+    def __init__(self, cursor: _Optional[str] = ..., change: _Optional[_Union[RevisionChange, str]] = ..., claim: _Optional[_Union[Claim, _Mapping]] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ImportArticlesRequest(_message.Message):
+    __slots__ = ("article",)
+    ARTICLE_FIELD_NUMBER: _ClassVar[int]
+    article: IngestArticleRequest
+    def __init__(self, article: _Optional[_Union[IngestArticleRequest, _Mapping]] = ...) -> None: ...
+
+class ImportFieldViolation(_message.Message):
+    __slots__ = ("field", "description")
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    description: str
+    def __init__(self, field: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
+
+class ImportError(_message.Message):
+    __slots__ = ("index", "url", "code", "message", "field_violations")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    url: str
+    code: int
+    message: str
+    field_violations: _containers.RepeatedCompositeFieldContainer[ImportFieldViolation]
+    def __init__(self, index: _Optional[int] = ..., url: _Optional[str] = ..., code: _Optional[int] = ..., message: _Optional[str] = ..., field_violations: _Optional[_Iterable[_Union[ImportFieldViolation, _Mapping]]] = ...) -> None: ...
+
+class ImportArticlesResponse(_message.Message):
+    __slots__ = ("stored", "unchanged", "failed", "claims_stored", "errors")
+    STORED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_STORED_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    stored: int
+    unchanged: int
+    failed: int
+    claims_stored: int
+    errors: _containers.RepeatedCompositeFieldContainer[ImportError]
+    def __init__(self, stored: _Optional[int] = ..., unchanged: _Optional[int] = ..., failed: _Optional[int] = ..., claims_stored: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ImportError, _Mapping]]] = ...) -> None: ...
+
+class ExtractClaimsRequest(_message.Message):
+    __slots__ = ("text", "published_time")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_TIME_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    published_time: _timestamp_pb2.Timestamp
+    def __init__(self, text: _Optional[str] = ..., published_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExtractClaimsResponse(_message.Message):
+    __slots__ = ("claims", "extractor", "extractor_version")
+    CLAIMS_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTOR_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTOR_VERSION_FIELD_NUMBER: _ClassVar[int]
+    claims: _containers.RepeatedCompositeFieldContainer[ClaimInput]
+    extractor: str
+    extractor_version: str
+    def __init__(self, claims: _Optional[_Iterable[_Union[ClaimInput, _Mapping]]] = ..., extractor: _Optional[str] = ..., extractor_version: _Optional[str] = ...) -> None: ...

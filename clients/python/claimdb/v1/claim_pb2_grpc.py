@@ -68,6 +68,21 @@ class ClaimServiceStub:
                 request_serializer=claimdb_dot_v1_dot_claim__pb2.ListClaimRevisionsRequest.SerializeToString,
                 response_deserializer=claimdb_dot_v1_dot_claim__pb2.ListClaimRevisionsResponse.FromString,
                 _registered_method=True)
+        self.WatchClaims = channel.unary_stream(
+                '/claimdb.v1.ClaimService/WatchClaims',
+                request_serializer=claimdb_dot_v1_dot_claim__pb2.WatchClaimsRequest.SerializeToString,
+                response_deserializer=claimdb_dot_v1_dot_claim__pb2.WatchClaimsResponse.FromString,
+                _registered_method=True)
+        self.ImportArticles = channel.stream_unary(
+                '/claimdb.v1.ClaimService/ImportArticles',
+                request_serializer=claimdb_dot_v1_dot_claim__pb2.ImportArticlesRequest.SerializeToString,
+                response_deserializer=claimdb_dot_v1_dot_claim__pb2.ImportArticlesResponse.FromString,
+                _registered_method=True)
+        self.ExtractClaims = channel.unary_unary(
+                '/claimdb.v1.ClaimService/ExtractClaims',
+                request_serializer=claimdb_dot_v1_dot_claim__pb2.ExtractClaimsRequest.SerializeToString,
+                response_deserializer=claimdb_dot_v1_dot_claim__pb2.ExtractClaimsResponse.FromString,
+                _registered_method=True)
 
 
 class ClaimServiceServicer:
@@ -124,6 +139,36 @@ class ClaimServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchClaims(self, request, context):
+        """Streams claim events (created, corrected, retracted, merged) that match
+        a filter, in commit order, from a durable log. Every event carries a
+        cursor: reconnecting with the last cursor received delivers every event
+        missed since, in order, exactly once, then live ones. A client that falls
+        more than the server's per-stream buffer behind is disconnected with
+        RESOURCE_EXHAUSTED and resumes from its cursor. Streams end with OK when
+        the server shuts down.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportArticles(self, request_iterator, context):
+        """Bulk load: a stream of ingest requests. Each item is committed on its own
+        (a bad item is reported by its index and does not stop the rest); the
+        server batches the writes. One summary at the end.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExtractClaims(self, request, context):
+        """Runs the built-in rule-based extractor over a text and returns the
+        claims it finds, ready to send to `IngestArticle`. Stores nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClaimServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -156,6 +201,21 @@ def add_ClaimServiceServicer_to_server(servicer, server):
                     servicer.ListClaimRevisions,
                     request_deserializer=claimdb_dot_v1_dot_claim__pb2.ListClaimRevisionsRequest.FromString,
                     response_serializer=claimdb_dot_v1_dot_claim__pb2.ListClaimRevisionsResponse.SerializeToString,
+            ),
+            'WatchClaims': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchClaims,
+                    request_deserializer=claimdb_dot_v1_dot_claim__pb2.WatchClaimsRequest.FromString,
+                    response_serializer=claimdb_dot_v1_dot_claim__pb2.WatchClaimsResponse.SerializeToString,
+            ),
+            'ImportArticles': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportArticles,
+                    request_deserializer=claimdb_dot_v1_dot_claim__pb2.ImportArticlesRequest.FromString,
+                    response_serializer=claimdb_dot_v1_dot_claim__pb2.ImportArticlesResponse.SerializeToString,
+            ),
+            'ExtractClaims': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExtractClaims,
+                    request_deserializer=claimdb_dot_v1_dot_claim__pb2.ExtractClaimsRequest.FromString,
+                    response_serializer=claimdb_dot_v1_dot_claim__pb2.ExtractClaimsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -324,6 +384,87 @@ class ClaimService:
             '/claimdb.v1.ClaimService/ListClaimRevisions',
             claimdb_dot_v1_dot_claim__pb2.ListClaimRevisionsRequest.SerializeToString,
             claimdb_dot_v1_dot_claim__pb2.ListClaimRevisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchClaims(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/claimdb.v1.ClaimService/WatchClaims',
+            claimdb_dot_v1_dot_claim__pb2.WatchClaimsRequest.SerializeToString,
+            claimdb_dot_v1_dot_claim__pb2.WatchClaimsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportArticles(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/claimdb.v1.ClaimService/ImportArticles',
+            claimdb_dot_v1_dot_claim__pb2.ImportArticlesRequest.SerializeToString,
+            claimdb_dot_v1_dot_claim__pb2.ImportArticlesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExtractClaims(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/claimdb.v1.ClaimService/ExtractClaims',
+            claimdb_dot_v1_dot_claim__pb2.ExtractClaimsRequest.SerializeToString,
+            claimdb_dot_v1_dot_claim__pb2.ExtractClaimsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -27,7 +27,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63laimdb/v1/entity.proto\x12\nclaimdb.v1\x1a\x17\x63laimdb/v1/common.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x01\n\x06\x45ntity\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.claimdb.v1.EntityKind\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61liases\x18\x04 \x03(\t\x12\x14\n\x0c\x65xternal_ids\x18\x05 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x10\n\x08revision\x18\x07 \x01(\x03\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"9\n\x13\x43reateEntityRequest\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\":\n\x14\x43reateEntityResponse\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\"\x1e\n\x10GetEntityRequest\x12\n\n\x02id\x18\x01 \x01(\t\"7\n\x11GetEntityResponse\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\"q\n\x13ListEntitiesRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.claimdb.v1.EntityKind\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"U\n\x14ListEntitiesResponse\x12$\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x12.claimdb.v1.Entity\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x85\x01\n\x13UpdateEntityRequest\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x19\n\x11\x65xpected_revision\x18\x03 \x01(\x03\":\n\x14UpdateEntityResponse\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity2\xd2\x02\n\rEntityService\x12Q\n\x0c\x43reateEntity\x12\x1f.claimdb.v1.CreateEntityRequest\x1a .claimdb.v1.CreateEntityResponse\x12H\n\tGetEntity\x12\x1c.claimdb.v1.GetEntityRequest\x1a\x1d.claimdb.v1.GetEntityResponse\x12Q\n\x0cListEntities\x12\x1f.claimdb.v1.ListEntitiesRequest\x1a .claimdb.v1.ListEntitiesResponse\x12Q\n\x0cUpdateEntity\x12\x1f.claimdb.v1.UpdateEntityRequest\x1a .claimdb.v1.UpdateEntityResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63laimdb/v1/entity.proto\x12\nclaimdb.v1\x1a\x17\x63laimdb/v1/common.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x01\n\x06\x45ntity\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.claimdb.v1.EntityKind\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61liases\x18\x04 \x03(\t\x12\x14\n\x0c\x65xternal_ids\x18\x05 \x03(\t\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x10\n\x08revision\x18\x07 \x01(\x03\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"9\n\x13\x43reateEntityRequest\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\":\n\x14\x43reateEntityResponse\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\"\x1e\n\x10GetEntityRequest\x12\n\n\x02id\x18\x01 \x01(\t\"N\n\x11GetEntityResponse\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\x12\x15\n\rresolved_from\x18\x02 \x01(\t\"q\n\x13ListEntitiesRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.claimdb.v1.EntityKind\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\"U\n\x14ListEntitiesResponse\x12$\n\x08\x65ntities\x18\x01 \x03(\x0b\x32\x12.claimdb.v1.Entity\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x85\x01\n\x13UpdateEntityRequest\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x19\n\x11\x65xpected_revision\x18\x03 \x01(\x03\":\n\x14UpdateEntityResponse\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\"H\n\x14MergeEntitiesRequest\x12\x0f\n\x07\x66rom_id\x18\x01 \x01(\t\x12\x0f\n\x07into_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"U\n\x15MergeEntitiesResponse\x12\"\n\x06\x65ntity\x18\x01 \x01(\x0b\x32\x12.claimdb.v1.Entity\x12\x18\n\x10\x63laims_rewritten\x18\x02 \x01(\x03\x32\xa8\x03\n\rEntityService\x12Q\n\x0c\x43reateEntity\x12\x1f.claimdb.v1.CreateEntityRequest\x1a .claimdb.v1.CreateEntityResponse\x12H\n\tGetEntity\x12\x1c.claimdb.v1.GetEntityRequest\x1a\x1d.claimdb.v1.GetEntityResponse\x12Q\n\x0cListEntities\x12\x1f.claimdb.v1.ListEntitiesRequest\x1a .claimdb.v1.ListEntitiesResponse\x12Q\n\x0cUpdateEntity\x12\x1f.claimdb.v1.UpdateEntityRequest\x1a .claimdb.v1.UpdateEntityResponse\x12T\n\rMergeEntities\x12 .claimdb.v1.MergeEntitiesRequest\x1a!.claimdb.v1.MergeEntitiesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,15 +43,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETENTITYREQUEST']._serialized_start=501
   _globals['_GETENTITYREQUEST']._serialized_end=531
   _globals['_GETENTITYRESPONSE']._serialized_start=533
-  _globals['_GETENTITYRESPONSE']._serialized_end=588
-  _globals['_LISTENTITIESREQUEST']._serialized_start=590
-  _globals['_LISTENTITIESREQUEST']._serialized_end=703
-  _globals['_LISTENTITIESRESPONSE']._serialized_start=705
-  _globals['_LISTENTITIESRESPONSE']._serialized_end=790
-  _globals['_UPDATEENTITYREQUEST']._serialized_start=793
-  _globals['_UPDATEENTITYREQUEST']._serialized_end=926
-  _globals['_UPDATEENTITYRESPONSE']._serialized_start=928
-  _globals['_UPDATEENTITYRESPONSE']._serialized_end=986
-  _globals['_ENTITYSERVICE']._serialized_start=989
-  _globals['_ENTITYSERVICE']._serialized_end=1327
+  _globals['_GETENTITYRESPONSE']._serialized_end=611
+  _globals['_LISTENTITIESREQUEST']._serialized_start=613
+  _globals['_LISTENTITIESREQUEST']._serialized_end=726
+  _globals['_LISTENTITIESRESPONSE']._serialized_start=728
+  _globals['_LISTENTITIESRESPONSE']._serialized_end=813
+  _globals['_UPDATEENTITYREQUEST']._serialized_start=816
+  _globals['_UPDATEENTITYREQUEST']._serialized_end=949
+  _globals['_UPDATEENTITYRESPONSE']._serialized_start=951
+  _globals['_UPDATEENTITYRESPONSE']._serialized_end=1009
+  _globals['_MERGEENTITIESREQUEST']._serialized_start=1011
+  _globals['_MERGEENTITIESREQUEST']._serialized_end=1083
+  _globals['_MERGEENTITIESRESPONSE']._serialized_start=1085
+  _globals['_MERGEENTITIESRESPONSE']._serialized_end=1170
+  _globals['_ENTITYSERVICE']._serialized_start=1173
+  _globals['_ENTITYSERVICE']._serialized_end=1597
 # @@protoc_insertion_point(module_scope)

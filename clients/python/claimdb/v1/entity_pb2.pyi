@@ -52,10 +52,12 @@ class GetEntityRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class GetEntityResponse(_message.Message):
-    __slots__ = ("entity",)
+    __slots__ = ("entity", "resolved_from")
     ENTITY_FIELD_NUMBER: _ClassVar[int]
+    RESOLVED_FROM_FIELD_NUMBER: _ClassVar[int]
     entity: Entity
-    def __init__(self, entity: _Optional[_Union[Entity, _Mapping]] = ...) -> None: ...
+    resolved_from: str
+    def __init__(self, entity: _Optional[_Union[Entity, _Mapping]] = ..., resolved_from: _Optional[str] = ...) -> None: ...
 
 class ListEntitiesRequest(_message.Message):
     __slots__ = ("query", "kind", "page_size", "page_token")
@@ -92,3 +94,21 @@ class UpdateEntityResponse(_message.Message):
     ENTITY_FIELD_NUMBER: _ClassVar[int]
     entity: Entity
     def __init__(self, entity: _Optional[_Union[Entity, _Mapping]] = ...) -> None: ...
+
+class MergeEntitiesRequest(_message.Message):
+    __slots__ = ("from_id", "into_id", "reason")
+    FROM_ID_FIELD_NUMBER: _ClassVar[int]
+    INTO_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    from_id: str
+    into_id: str
+    reason: str
+    def __init__(self, from_id: _Optional[str] = ..., into_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class MergeEntitiesResponse(_message.Message):
+    __slots__ = ("entity", "claims_rewritten")
+    ENTITY_FIELD_NUMBER: _ClassVar[int]
+    CLAIMS_REWRITTEN_FIELD_NUMBER: _ClassVar[int]
+    entity: Entity
+    claims_rewritten: int
+    def __init__(self, entity: _Optional[_Union[Entity, _Mapping]] = ..., claims_rewritten: _Optional[int] = ...) -> None: ...

@@ -57,6 +57,11 @@ class EntityServiceStub:
                 request_serializer=claimdb_dot_v1_dot_entity__pb2.UpdateEntityRequest.SerializeToString,
                 response_deserializer=claimdb_dot_v1_dot_entity__pb2.UpdateEntityResponse.FromString,
                 _registered_method=True)
+        self.MergeEntities = channel.unary_unary(
+                '/claimdb.v1.EntityService/MergeEntities',
+                request_serializer=claimdb_dot_v1_dot_entity__pb2.MergeEntitiesRequest.SerializeToString,
+                response_deserializer=claimdb_dot_v1_dot_entity__pb2.MergeEntitiesResponse.FromString,
+                _registered_method=True)
 
 
 class EntityServiceServicer:
@@ -95,6 +100,16 @@ class EntityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MergeEntities(self, request, context):
+        """Merges one entity into another: every claim that names it (as speaker,
+        subject, recipient or carrier) is rewritten to the survivor with a
+        MERGED revision, its names and external ids move to the survivor, and
+        its id keeps resolving to the survivor from then on.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EntityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -117,6 +132,11 @@ def add_EntityServiceServicer_to_server(servicer, server):
                     servicer.UpdateEntity,
                     request_deserializer=claimdb_dot_v1_dot_entity__pb2.UpdateEntityRequest.FromString,
                     response_serializer=claimdb_dot_v1_dot_entity__pb2.UpdateEntityResponse.SerializeToString,
+            ),
+            'MergeEntities': grpc.unary_unary_rpc_method_handler(
+                    servicer.MergeEntities,
+                    request_deserializer=claimdb_dot_v1_dot_entity__pb2.MergeEntitiesRequest.FromString,
+                    response_serializer=claimdb_dot_v1_dot_entity__pb2.MergeEntitiesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -230,6 +250,33 @@ class EntityService:
             '/claimdb.v1.EntityService/UpdateEntity',
             claimdb_dot_v1_dot_entity__pb2.UpdateEntityRequest.SerializeToString,
             claimdb_dot_v1_dot_entity__pb2.UpdateEntityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MergeEntities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/claimdb.v1.EntityService/MergeEntities',
+            claimdb_dot_v1_dot_entity__pb2.MergeEntitiesRequest.SerializeToString,
+            claimdb_dot_v1_dot_entity__pb2.MergeEntitiesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -19,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claimdb/v1/claim.proto.
  */
 export const file_claimdb_v1_claim: GenFile = /*@__PURE__*/
-  fileDesc("ChZjbGFpbWRiL3YxL2NsYWltLnByb3RvEgpjbGFpbWRiLnYxIkcKDENsYWltU3ViamVjdBIpCgZlbnRpdHkYASABKAsyGS5jbGFpbWRiLnYxLkVudGl0eVN1bW1hcnkSDAoEcm9sZRgCIAEoCSKnBgoFQ2xhaW0SCgoCaWQYASABKAkSEgoKYXJ0aWNsZV9pZBgCIAEoCRIrCghzcGVha2VycxgDIAMoCzIZLmNsYWltZGIudjEuRW50aXR5U3VtbWFyeRIUCgxzcGVha2VyX3JvbGUYBCABKAkSIwoEa2luZBgFIAEoDjIVLmNsYWltZGIudjEuQ2xhaW1LaW5kEgwKBHRleHQYBiABKAkSHwoFc3BhbnMYByADKAsyEC5jbGFpbWRiLnYxLlNwYW4SCwoDY3VlGAggASgJEg0KBXZlbnVlGAkgASgJEiwKCXJlY2lwaWVudBgKIAEoCzIZLmNsYWltZGIudjEuRW50aXR5U3VtbWFyeRImCgN2aWEYCyABKAsyGS5jbGFpbWRiLnYxLkVudGl0eVN1bW1hcnkSEAoIdmlhX3RleHQYDCABKAkSLQoJc2FpZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg5zYWlkX3ByZWNpc2lvbhgOIAEoDjIZLmNsYWltZGIudjEuU2FpZFByZWNpc2lvbhIWCg5zYWlkX3RpbWVfdGV4dBgPIAEoCRIaChJzYWlkX3RpbWVfaW5mZXJyZWQYECABKAgSKgoIc3ViamVjdHMYESADKAsyGC5jbGFpbWRiLnYxLkNsYWltU3ViamVjdBIXCgpjb25maWRlbmNlGBIgASgCSACIAQESKgoKcHJvdmVuYW5jZRgTIAEoCzIWLmNsYWltZGIudjEuUHJvdmVuYW5jZRIlCgVzdGF0ZRgUIAEoDjIWLmNsYWltZGIudjEuQ2xhaW1TdGF0ZRIQCghyZXZpc2lvbhgVIAEoAxIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDnB1Ymxpc2hlZF90aW1lGBggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEINCgtfY29uZmlkZW5jZSKxBAoKQ2xhaW1JbnB1dBInCghzcGVha2VycxgBIAMoCzIVLmNsYWltZGIudjEuRW50aXR5UmVmEhQKDHNwZWFrZXJfcm9sZRgCIAEoCRIjCgRraW5kGAMgASgOMhUuY2xhaW1kYi52MS5DbGFpbUtpbmQSDAoEdGV4dBgEIAEoCRIfCgVzcGFucxgFIAMoCzIQLmNsYWltZGIudjEuU3BhbhILCgNjdWUYBiABKAkSDQoFdmVudWUYByABKAkSKAoJcmVjaXBpZW50GAggASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSIgoDdmlhGAkgASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSEAoIdmlhX3RleHQYCiABKAkSLQoJc2FpZF90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg5zYWlkX3ByZWNpc2lvbhgMIAEoDjIZLmNsYWltZGIudjEuU2FpZFByZWNpc2lvbhIWCg5zYWlkX3RpbWVfdGV4dBgNIAEoCRIaChJzYWlkX3RpbWVfaW5mZXJyZWQYDiABKAgSKgoIc3ViamVjdHMYDyADKAsyGC5jbGFpbWRiLnYxLlN1YmplY3RJbnB1dBIXCgpjb25maWRlbmNlGBAgASgCSACIAQESKgoKcHJvdmVuYW5jZRgRIAEoCzIWLmNsYWltZGIudjEuUHJvdmVuYW5jZUINCgtfY29uZmlkZW5jZSJDCgxTdWJqZWN0SW5wdXQSJQoGZW50aXR5GAEgASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSDAoEcm9sZRgCIAEoCSKoAQoMQXJ0aWNsZUlucHV0EgsKA3VybBgBIAEoCRINCgV0aXRsZRgCIAEoCRIoCglwdWJsaXNoZXIYAyABKAsyFS5jbGFpbWRiLnYxLkVudGl0eVJlZhIyCg5wdWJsaXNoZWRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIbGFuZ3VhZ2UYBSABKAkSDAoEYm9keRgGIAEoCSJpChRJbmdlc3RBcnRpY2xlUmVxdWVzdBIpCgdhcnRpY2xlGAEgASgLMhguY2xhaW1kYi52MS5BcnRpY2xlSW5wdXQSJgoGY2xhaW1zGAIgAygLMhYuY2xhaW1kYi52MS5DbGFpbUlucHV0InEKFUluZ2VzdEFydGljbGVSZXNwb25zZRIkCgdhcnRpY2xlGAEgASgLMhMuY2xhaW1kYi52MS5BcnRpY2xlEiEKBmNsYWltcxgCIAMoCzIRLmNsYWltZGIudjEuQ2xhaW0SDwoHY3JlYXRlZBgDIAEoCCJICg9HZXRDbGFpbVJlcXVlc3QSCgoCaWQYASABKAkSKQoFYXNfb2YYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjQKEEdldENsYWltUmVzcG9uc2USIAoFY2xhaW0YASABKAsyES5jbGFpbWRiLnYxLkNsYWltIs4DChFMaXN0Q2xhaW1zUmVxdWVzdBImCgdzcGVha2VyGAEgASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSJgoHc3ViamVjdBgCIAEoCzIVLmNsYWltZGIudjEuRW50aXR5UmVmEhIKCmFydGljbGVfaWQYAyABKAkSKAoJcHVibGlzaGVyGAQgASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSLgoKc2FpZF9hZnRlchgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLc2FpZF9iZWZvcmUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBWtpbmRzGAcgAygOMhUuY2xhaW1kYi52MS5DbGFpbUtpbmQSDQoFcXVlcnkYCCABKAkSGQoRaW5jbHVkZV9yZXRyYWN0ZWQYCSABKAgSKQoFYXNfb2YYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKCG9yZGVyX2J5GAsgASgOMhYuY2xhaW1kYi52MS5DbGFpbU9yZGVyEhEKCXBhZ2Vfc2l6ZRgMIAEoBRISCgpwYWdlX3Rva2VuGA0gASgJIlAKEkxpc3RDbGFpbXNSZXNwb25zZRIhCgZjbGFpbXMYASADKAsyES5jbGFpbWRiLnYxLkNsYWltEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKjAQoSVXBkYXRlQ2xhaW1SZXF1ZXN0EgoKAmlkGAEgASgJEiUKBWNsYWltGAIgASgLMhYuY2xhaW1kYi52MS5DbGFpbUlucHV0Ei8KC3VwZGF0ZV9tYXNrGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzaxIZChFleHBlY3RlZF9yZXZpc2lvbhgEIAEoAxIOCgZyZWFzb24YBSABKAkiNwoTVXBkYXRlQ2xhaW1SZXNwb25zZRIgCgVjbGFpbRgBIAEoCzIRLmNsYWltZGIudjEuQ2xhaW0iTAoTUmV0cmFjdENsYWltUmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkSGQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAMiOAoUUmV0cmFjdENsYWltUmVzcG9uc2USIAoFY2xhaW0YASABKAsyES5jbGFpbWRiLnYxLkNsYWltIoYCCg1DbGFpbVJldmlzaW9uEhAKCGNsYWltX2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgDEiAKBWNsYWltGAMgASgLMhEuY2xhaW1kYi52MS5DbGFpbRIqCgZjaGFuZ2UYBCABKA4yGi5jbGFpbWRiLnYxLlJldmlzaW9uQ2hhbmdlEg4KBnJlYXNvbhgFIAEoCRINCgVhY3RvchgGIAEoCRIvCgtyZWNvcmRfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPc3VwZXJzZWRlZF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJOChlMaXN0Q2xhaW1SZXZpc2lvbnNSZXF1ZXN0EgoKAmlkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImMKGkxpc3RDbGFpbVJldmlzaW9uc1Jlc3BvbnNlEiwKCXJldmlzaW9ucxgBIAMoCzIZLmNsYWltZGIudjEuQ2xhaW1SZXZpc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqXAoKQ2xhaW1TdGF0ZRIbChdDTEFJTV9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkNMQUlNX1NUQVRFX0FDVElWRRABEhkKFUNMQUlNX1NUQVRFX1JFVFJBQ1RFRBACKqgBCg5SZXZpc2lvbkNoYW5nZRIfChtSRVZJU0lPTl9DSEFOR0VfVU5TUEVDSUZJRUQQABIbChdSRVZJU0lPTl9DSEFOR0VfQ1JFQVRFRBABEh0KGVJFVklTSU9OX0NIQU5HRV9DT1JSRUNURUQQAhIdChlSRVZJU0lPTl9DSEFOR0VfUkVUUkFDVEVEEAMSGgoWUkVWSVNJT05fQ0hBTkdFX01FUkdFRBAEKqsBCgpDbGFpbU9yZGVyEhsKF0NMQUlNX09SREVSX1VOU1BFQ0lGSUVEEAASHQoZQ0xBSU1fT1JERVJfU0FJRF9USU1FX0FTQxABEh4KGkNMQUlNX09SREVSX1NBSURfVElNRV9ERVNDEAISHwobQ0xBSU1fT1JERVJfUkVDT1JEX1RJTUVfQVNDEAMSIAocQ0xBSU1fT1JERVJfUkVDT1JEX1RJTUVfREVTQxAEMoAECgxDbGFpbVNlcnZpY2USVAoNSW5nZXN0QXJ0aWNsZRIgLmNsYWltZGIudjEuSW5nZXN0QXJ0aWNsZVJlcXVlc3QaIS5jbGFpbWRiLnYxLkluZ2VzdEFydGljbGVSZXNwb25zZRJFCghHZXRDbGFpbRIbLmNsYWltZGIudjEuR2V0Q2xhaW1SZXF1ZXN0GhwuY2xhaW1kYi52MS5HZXRDbGFpbVJlc3BvbnNlEksKCkxpc3RDbGFpbXMSHS5jbGFpbWRiLnYxLkxpc3RDbGFpbXNSZXF1ZXN0Gh4uY2xhaW1kYi52MS5MaXN0Q2xhaW1zUmVzcG9uc2USTgoLVXBkYXRlQ2xhaW0SHi5jbGFpbWRiLnYxLlVwZGF0ZUNsYWltUmVxdWVzdBofLmNsYWltZGIudjEuVXBkYXRlQ2xhaW1SZXNwb25zZRJRCgxSZXRyYWN0Q2xhaW0SHy5jbGFpbWRiLnYxLlJldHJhY3RDbGFpbVJlcXVlc3QaIC5jbGFpbWRiLnYxLlJldHJhY3RDbGFpbVJlc3BvbnNlEmMKEkxpc3RDbGFpbVJldmlzaW9ucxIlLmNsYWltZGIudjEuTGlzdENsYWltUmV2aXNpb25zUmVxdWVzdBomLmNsYWltZGIudjEuTGlzdENsYWltUmV2aXNpb25zUmVzcG9uc2ViBnByb3RvMw", [file_claimdb_v1_article, file_claimdb_v1_common, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("ChZjbGFpbWRiL3YxL2NsYWltLnByb3RvEgpjbGFpbWRiLnYxIkcKDENsYWltU3ViamVjdBIpCgZlbnRpdHkYASABKAsyGS5jbGFpbWRiLnYxLkVudGl0eVN1bW1hcnkSDAoEcm9sZRgCIAEoCSK9BgoFQ2xhaW0SCgoCaWQYASABKAkSEgoKYXJ0aWNsZV9pZBgCIAEoCRIrCghzcGVha2VycxgDIAMoCzIZLmNsYWltZGIudjEuRW50aXR5U3VtbWFyeRIUCgxzcGVha2VyX3JvbGUYBCABKAkSIwoEa2luZBgFIAEoDjIVLmNsYWltZGIudjEuQ2xhaW1LaW5kEgwKBHRleHQYBiABKAkSHwoFc3BhbnMYByADKAsyEC5jbGFpbWRiLnYxLlNwYW4SCwoDY3VlGAggASgJEg0KBXZlbnVlGAkgASgJEiwKCXJlY2lwaWVudBgKIAEoCzIZLmNsYWltZGIudjEuRW50aXR5U3VtbWFyeRImCgN2aWEYCyABKAsyGS5jbGFpbWRiLnYxLkVudGl0eVN1bW1hcnkSEAoIdmlhX3RleHQYDCABKAkSLQoJc2FpZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg5zYWlkX3ByZWNpc2lvbhgOIAEoDjIZLmNsYWltZGIudjEuU2FpZFByZWNpc2lvbhIWCg5zYWlkX3RpbWVfdGV4dBgPIAEoCRIaChJzYWlkX3RpbWVfaW5mZXJyZWQYECABKAgSKgoIc3ViamVjdHMYESADKAsyGC5jbGFpbWRiLnYxLkNsYWltU3ViamVjdBIXCgpjb25maWRlbmNlGBIgASgCSACIAQESKgoKcHJvdmVuYW5jZRgTIAEoCzIWLmNsYWltZGIudjEuUHJvdmVuYW5jZRIlCgVzdGF0ZRgUIAEoDjIWLmNsYWltZGIudjEuQ2xhaW1TdGF0ZRIQCghyZXZpc2lvbhgVIAEoAxIvCgtjcmVhdGVfdGltZRgWIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYFyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDnB1Ymxpc2hlZF90aW1lGBggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxzdGF0ZW1lbnRfaWQYGSABKAlCDQoLX2NvbmZpZGVuY2UisQQKCkNsYWltSW5wdXQSJwoIc3BlYWtlcnMYASADKAsyFS5jbGFpbWRiLnYxLkVudGl0eVJlZhIUCgxzcGVha2VyX3JvbGUYAiABKAkSIwoEa2luZBgDIAEoDjIVLmNsYWltZGIudjEuQ2xhaW1LaW5kEgwKBHRleHQYBCABKAkSHwoFc3BhbnMYBSADKAsyEC5jbGFpbWRiLnYxLlNwYW4SCwoDY3VlGAYgASgJEg0KBXZlbnVlGAcgASgJEigKCXJlY2lwaWVudBgIIAEoCzIVLmNsYWltZGIudjEuRW50aXR5UmVmEiIKA3ZpYRgJIAEoCzIVLmNsYWltZGIudjEuRW50aXR5UmVmEhAKCHZpYV90ZXh0GAogASgJEi0KCXNhaWRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoOc2FpZF9wcmVjaXNpb24YDCABKA4yGS5jbGFpbWRiLnYxLlNhaWRQcmVjaXNpb24SFgoOc2FpZF90aW1lX3RleHQYDSABKAkSGgoSc2FpZF90aW1lX2luZmVycmVkGA4gASgIEioKCHN1YmplY3RzGA8gAygLMhguY2xhaW1kYi52MS5TdWJqZWN0SW5wdXQSFwoKY29uZmlkZW5jZRgQIAEoAkgAiAEBEioKCnByb3ZlbmFuY2UYESABKAsyFi5jbGFpbWRiLnYxLlByb3ZlbmFuY2VCDQoLX2NvbmZpZGVuY2UiQwoMU3ViamVjdElucHV0EiUKBmVudGl0eRgBIAEoCzIVLmNsYWltZGIudjEuRW50aXR5UmVmEgwKBHJvbGUYAiABKAkiqAEKDEFydGljbGVJbnB1dBILCgN1cmwYASABKAkSDQoFdGl0bGUYAiABKAkSKAoJcHVibGlzaGVyGAMgASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSMgoOcHVibGlzaGVkX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGxhbmd1YWdlGAUgASgJEgwKBGJvZHkYBiABKAkiegoUSW5nZXN0QXJ0aWNsZVJlcXVlc3QSKQoHYXJ0aWNsZRgBIAEoCzIYLmNsYWltZGIudjEuQXJ0aWNsZUlucHV0EiYKBmNsYWltcxgCIAMoCzIWLmNsYWltZGIudjEuQ2xhaW1JbnB1dBIPCgdleHRyYWN0GAMgASgIInEKFUluZ2VzdEFydGljbGVSZXNwb25zZRIkCgdhcnRpY2xlGAEgASgLMhMuY2xhaW1kYi52MS5BcnRpY2xlEiEKBmNsYWltcxgCIAMoCzIRLmNsYWltZGIudjEuQ2xhaW0SDwoHY3JlYXRlZBgDIAEoCCJICg9HZXRDbGFpbVJlcXVlc3QSCgoCaWQYASABKAkSKQoFYXNfb2YYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjQKEEdldENsYWltUmVzcG9uc2USIAoFY2xhaW0YASABKAsyES5jbGFpbWRiLnYxLkNsYWltIuEDChFMaXN0Q2xhaW1zUmVxdWVzdBImCgdzcGVha2VyGAEgASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSJgoHc3ViamVjdBgCIAEoCzIVLmNsYWltZGIudjEuRW50aXR5UmVmEhIKCmFydGljbGVfaWQYAyABKAkSKAoJcHVibGlzaGVyGAQgASgLMhUuY2xhaW1kYi52MS5FbnRpdHlSZWYSLgoKc2FpZF9hZnRlchgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLc2FpZF9iZWZvcmUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBWtpbmRzGAcgAygOMhUuY2xhaW1kYi52MS5DbGFpbUtpbmQSDQoFcXVlcnkYCCABKAkSGQoRaW5jbHVkZV9yZXRyYWN0ZWQYCSABKAgSKQoFYXNfb2YYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEigKCG9yZGVyX2J5GAsgASgOMhYuY2xhaW1kYi52MS5DbGFpbU9yZGVyEhEKCXBhZ2Vfc2l6ZRgMIAEoBRISCgpwYWdlX3Rva2VuGA0gASgJEhEKCXN0YXRlbWVudBgOIAEoCSJQChJMaXN0Q2xhaW1zUmVzcG9uc2USIQoGY2xhaW1zGAEgAygLMhEuY2xhaW1kYi52MS5DbGFpbRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiowEKElVwZGF0ZUNsYWltUmVxdWVzdBIKCgJpZBgBIAEoCRIlCgVjbGFpbRgCIAEoCzIWLmNsYWltZGIudjEuQ2xhaW1JbnB1dBIvCgt1cGRhdGVfbWFzaxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGQoRZXhwZWN0ZWRfcmV2aXNpb24YBCABKAMSDgoGcmVhc29uGAUgASgJIjcKE1VwZGF0ZUNsYWltUmVzcG9uc2USIAoFY2xhaW0YASABKAsyES5jbGFpbWRiLnYxLkNsYWltIkwKE1JldHJhY3RDbGFpbVJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJEhkKEWV4cGVjdGVkX3JldmlzaW9uGAMgASgDIjgKFFJldHJhY3RDbGFpbVJlc3BvbnNlEiAKBWNsYWltGAEgASgLMhEuY2xhaW1kYi52MS5DbGFpbSKGAgoNQ2xhaW1SZXZpc2lvbhIQCghjbGFpbV9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoAxIgCgVjbGFpbRgDIAEoCzIRLmNsYWltZGIudjEuQ2xhaW0SKgoGY2hhbmdlGAQgASgOMhouY2xhaW1kYi52MS5SZXZpc2lvbkNoYW5nZRIOCgZyZWFzb24YBSABKAkSDQoFYWN0b3IYBiABKAkSLwoLcmVjb3JkX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjMKD3N1cGVyc2VkZWRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoZTGlzdENsYWltUmV2aXNpb25zUmVxdWVzdBIKCgJpZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJjChpMaXN0Q2xhaW1SZXZpc2lvbnNSZXNwb25zZRIsCglyZXZpc2lvbnMYASADKAsyGS5jbGFpbWRiLnYxLkNsYWltUmV2aXNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIusBChJXYXRjaENsYWltc1JlcXVlc3QSJgoHc3BlYWtlchgBIAEoCzIVLmNsYWltZGIudjEuRW50aXR5UmVmEiYKB3N1YmplY3QYAiABKAsyFS5jbGFpbWRiLnYxLkVudGl0eVJlZhIoCglwdWJsaXNoZXIYAyABKAsyFS5jbGFpbWRiLnYxLkVudGl0eVJlZhIkCgVraW5kcxgEIAMoDjIVLmNsYWltZGIudjEuQ2xhaW1LaW5kEg0KBXF1ZXJ5GAUgASgJEg4KBmN1cnNvchgGIAEoCRIWCg5mcm9tX2JlZ2lubmluZxgHIAEoCCKkAQoTV2F0Y2hDbGFpbXNSZXNwb25zZRIOCgZjdXJzb3IYASABKAkSKgoGY2hhbmdlGAIgASgOMhouY2xhaW1kYi52MS5SZXZpc2lvbkNoYW5nZRIgCgVjbGFpbRgDIAEoCzIRLmNsYWltZGIudjEuQ2xhaW0SLwoLcmVjb3JkX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKFUltcG9ydEFydGljbGVzUmVxdWVzdBIxCgdhcnRpY2xlGAEgASgLMiAuY2xhaW1kYi52MS5Jbmdlc3RBcnRpY2xlUmVxdWVzdCI6ChRJbXBvcnRGaWVsZFZpb2xhdGlvbhINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSKEAQoLSW1wb3J0RXJyb3ISDQoFaW5kZXgYASABKAMSCwoDdXJsGAIgASgJEgwKBGNvZGUYAyABKAUSDwoHbWVzc2FnZRgEIAEoCRI6ChBmaWVsZF92aW9sYXRpb25zGAUgAygLMiAuY2xhaW1kYi52MS5JbXBvcnRGaWVsZFZpb2xhdGlvbiKLAQoWSW1wb3J0QXJ0aWNsZXNSZXNwb25zZRIOCgZzdG9yZWQYASABKAMSEQoJdW5jaGFuZ2VkGAIgASgDEg4KBmZhaWxlZBgDIAEoAxIVCg1jbGFpbXNfc3RvcmVkGAQgASgDEicKBmVycm9ycxgFIAMoCzIXLmNsYWltZGIudjEuSW1wb3J0RXJyb3IiWAoURXh0cmFjdENsYWltc1JlcXVlc3QSDAoEdGV4dBgBIAEoCRIyCg5wdWJsaXNoZWRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibQoVRXh0cmFjdENsYWltc1Jlc3BvbnNlEiYKBmNsYWltcxgBIAMoCzIWLmNsYWltZGIudjEuQ2xhaW1JbnB1dBIRCglleHRyYWN0b3IYAiABKAkSGQoRZXh0cmFjdG9yX3ZlcnNpb24YAyABKAkqXAoKQ2xhaW1TdGF0ZRIbChdDTEFJTV9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkNMQUlNX1NUQVRFX0FDVElWRRABEhkKFUNMQUlNX1NUQVRFX1JFVFJBQ1RFRBACKscBCg5SZXZpc2lvbkNoYW5nZRIfChtSRVZJU0lPTl9DSEFOR0VfVU5TUEVDSUZJRUQQABIbChdSRVZJU0lPTl9DSEFOR0VfQ1JFQVRFRBABEh0KGVJFVklTSU9OX0NIQU5HRV9DT1JSRUNURUQQAhIdChlSRVZJU0lPTl9DSEFOR0VfUkVUUkFDVEVEEAMSGgoWUkVWSVNJT05fQ0hBTkdFX01FUkdFRBAEEh0KGVJFVklTSU9OX0NIQU5HRV9SRUdST1VQRUQQBSqrAQoKQ2xhaW1PcmRlchIbChdDTEFJTV9PUkRFUl9VTlNQRUNJRklFRBAAEh0KGUNMQUlNX09SREVSX1NBSURfVElNRV9BU0MQARIeChpDTEFJTV9PUkRFUl9TQUlEX1RJTUVfREVTQxACEh8KG0NMQUlNX09SREVSX1JFQ09SRF9USU1FX0FTQxADEiAKHENMQUlNX09SREVSX1JFQ09SRF9USU1FX0RFU0MQBDKDBgoMQ2xhaW1TZXJ2aWNlElQKDUluZ2VzdEFydGljbGUSIC5jbGFpbWRiLnYxLkluZ2VzdEFydGljbGVSZXF1ZXN0GiEuY2xhaW1kYi52MS5Jbmdlc3RBcnRpY2xlUmVzcG9uc2USRQoIR2V0Q2xhaW0SGy5jbGFpbWRiLnYxLkdldENsYWltUmVxdWVzdBocLmNsYWltZGIudjEuR2V0Q2xhaW1SZXNwb25zZRJLCgpMaXN0Q2xhaW1zEh0uY2xhaW1kYi52MS5MaXN0Q2xhaW1zUmVxdWVzdBoeLmNsYWltZGIudjEuTGlzdENsYWltc1Jlc3BvbnNlEk4KC1VwZGF0ZUNsYWltEh4uY2xhaW1kYi52MS5VcGRhdGVDbGFpbVJlcXVlc3QaHy5jbGFpbWRiLnYxLlVwZGF0ZUNsYWltUmVzcG9uc2USUQoMUmV0cmFjdENsYWltEh8uY2xhaW1kYi52MS5SZXRyYWN0Q2xhaW1SZXF1ZXN0GiAuY2xhaW1kYi52MS5SZXRyYWN0Q2xhaW1SZXNwb25zZRJjChJMaXN0Q2xhaW1SZXZpc2lvbnMSJS5jbGFpbWRiLnYxLkxpc3RDbGFpbVJldmlzaW9uc1JlcXVlc3QaJi5jbGFpbWRiLnYxLkxpc3RDbGFpbVJldmlzaW9uc1Jlc3BvbnNlElAKC1dhdGNoQ2xhaW1zEh4uY2xhaW1kYi52MS5XYXRjaENsYWltc1JlcXVlc3QaHy5jbGFpbWRiLnYxLldhdGNoQ2xhaW1zUmVzcG9uc2UwARJZCg5JbXBvcnRBcnRpY2xlcxIhLmNsYWltZGIudjEuSW1wb3J0QXJ0aWNsZXNSZXF1ZXN0GiIuY2xhaW1kYi52MS5JbXBvcnRBcnRpY2xlc1Jlc3BvbnNlKAESVAoNRXh0cmFjdENsYWltcxIgLmNsYWltZGIudjEuRXh0cmFjdENsYWltc1JlcXVlc3QaIS5jbGFpbWRiLnYxLkV4dHJhY3RDbGFpbXNSZXNwb25zZWIGcHJvdG8z", [file_claimdb_v1_article, file_claimdb_v1_common, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * An entity a claim is about, and in what role.
@@ -227,6 +227,15 @@ export type Claim = Message<"claimdb.v1.Claim"> & {
    * @generated from field: google.protobuf.Timestamp published_time = 24;
    */
   publishedTime?: Timestamp | undefined;
+
+  /**
+   * The statement (the underlying remark, shared by every claim that
+   * reports the same words by the same speakers) this claim belongs to; see
+   * `StatementService`. Empty for claims stored before statements existed.
+   *
+   * @generated from field: string statement_id = 25;
+   */
+  statementId: string;
 };
 
 /**
@@ -477,6 +486,15 @@ export type IngestArticleRequest = Message<"claimdb.v1.IngestArticleRequest"> & 
    * @generated from field: repeated claimdb.v1.ClaimInput claims = 2;
    */
   claims: ClaimInput[];
+
+  /**
+   * Also run the built-in extractor over `article.body` and store what it
+   * finds (with the extractor's name, version and confidence as provenance),
+   * alongside the claims given. Requires a body.
+   *
+   * @generated from field: bool extract = 3;
+   */
+  extract: boolean;
 };
 
 /**
@@ -670,6 +688,14 @@ export type ListClaimsRequest = Message<"claimdb.v1.ListClaimsRequest"> & {
    * @generated from field: string page_token = 13;
    */
   pageToken: string;
+
+  /**
+   * Claims that report this statement (a statement id, see
+   * `StatementService`).
+   *
+   * @generated from field: string statement = 14;
+   */
+  statement: string;
 };
 
 /**
@@ -971,6 +997,327 @@ export const ListClaimRevisionsResponseSchema: GenMessage<ListClaimRevisionsResp
   messageDesc(file_claimdb_v1_claim, 17);
 
 /**
+ * Request of `WatchClaims`. All filters combine with AND; the entity filters
+ * are looked up (never created) when the stream starts.
+ *
+ * @generated from message claimdb.v1.WatchClaimsRequest
+ */
+export type WatchClaimsRequest = Message<"claimdb.v1.WatchClaimsRequest"> & {
+  /**
+   * Events of claims said by this entity.
+   *
+   * @generated from field: claimdb.v1.EntityRef speaker = 1;
+   */
+  speaker?: EntityRef | undefined;
+
+  /**
+   * Events of claims about this entity.
+   *
+   * @generated from field: claimdb.v1.EntityRef subject = 2;
+   */
+  subject?: EntityRef | undefined;
+
+  /**
+   * Events of claims reported by this publisher.
+   *
+   * @generated from field: claimdb.v1.EntityRef publisher = 3;
+   */
+  publisher?: EntityRef | undefined;
+
+  /**
+   * Only these kinds (empty: all).
+   *
+   * @generated from field: repeated claimdb.v1.ClaimKind kinds = 4;
+   */
+  kinds: ClaimKind[];
+
+  /**
+   * Full-text query over the claim text (websearch syntax).
+   *
+   * @generated from field: string query = 5;
+   */
+  query: string;
+
+  /**
+   * Resume after this event (the `cursor` of the last event received).
+   *
+   * @generated from field: string cursor = 6;
+   */
+  cursor: string;
+
+  /**
+   * Without a cursor: replay the whole log first. Default: only events
+   * committed after the call.
+   *
+   * @generated from field: bool from_beginning = 7;
+   */
+  fromBeginning: boolean;
+};
+
+/**
+ * Describes the message claimdb.v1.WatchClaimsRequest.
+ * Use `create(WatchClaimsRequestSchema)` to create a new message.
+ */
+export const WatchClaimsRequestSchema: GenMessage<WatchClaimsRequest> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 18);
+
+/**
+ * One claim event of `WatchClaims`.
+ *
+ * @generated from message claimdb.v1.WatchClaimsResponse
+ */
+export type WatchClaimsResponse = Message<"claimdb.v1.WatchClaimsResponse"> & {
+  /**
+   * Position of this event in the log; pass it as `cursor` to resume after it.
+   *
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * What happened to the claim.
+   *
+   * @generated from field: claimdb.v1.RevisionChange change = 2;
+   */
+  change: RevisionChange;
+
+  /**
+   * The claim version the change produced.
+   *
+   * @generated from field: claimdb.v1.Claim claim = 3;
+   */
+  claim?: Claim | undefined;
+
+  /**
+   * When the change was committed.
+   *
+   * @generated from field: google.protobuf.Timestamp record_time = 4;
+   */
+  recordTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message claimdb.v1.WatchClaimsResponse.
+ * Use `create(WatchClaimsResponseSchema)` to create a new message.
+ */
+export const WatchClaimsResponseSchema: GenMessage<WatchClaimsResponse> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 19);
+
+/**
+ * One item of `ImportArticles`.
+ *
+ * @generated from message claimdb.v1.ImportArticlesRequest
+ */
+export type ImportArticlesRequest = Message<"claimdb.v1.ImportArticlesRequest"> & {
+  /**
+   * The article and its claims, exactly as for `IngestArticle`.
+   *
+   * @generated from field: claimdb.v1.IngestArticleRequest article = 1;
+   */
+  article?: IngestArticleRequest | undefined;
+};
+
+/**
+ * Describes the message claimdb.v1.ImportArticlesRequest.
+ * Use `create(ImportArticlesRequestSchema)` to create a new message.
+ */
+export const ImportArticlesRequestSchema: GenMessage<ImportArticlesRequest> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 20);
+
+/**
+ * A bad field of a failed import item.
+ *
+ * @generated from message claimdb.v1.ImportFieldViolation
+ */
+export type ImportFieldViolation = Message<"claimdb.v1.ImportFieldViolation"> & {
+  /**
+   * Path of the field inside the item's `IngestArticleRequest`.
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
+
+  /**
+   * What is wrong with it.
+   *
+   * @generated from field: string description = 2;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message claimdb.v1.ImportFieldViolation.
+ * Use `create(ImportFieldViolationSchema)` to create a new message.
+ */
+export const ImportFieldViolationSchema: GenMessage<ImportFieldViolation> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 21);
+
+/**
+ * Why one import item was not stored.
+ *
+ * @generated from message claimdb.v1.ImportError
+ */
+export type ImportError = Message<"claimdb.v1.ImportError"> & {
+  /**
+   * Zero-based position of the item in the stream.
+   *
+   * @generated from field: int64 index = 1;
+   */
+  index: bigint;
+
+  /**
+   * The item's article URL, as sent.
+   *
+   * @generated from field: string url = 2;
+   */
+  url: string;
+
+  /**
+   * The gRPC status code the item would have got from `IngestArticle`
+   * (3 INVALID_ARGUMENT, 5 NOT_FOUND, 9 FAILED_PRECONDITION, 14 UNAVAILABLE, ...).
+   *
+   * @generated from field: int32 code = 3;
+   */
+  code: number;
+
+  /**
+   * What went wrong.
+   *
+   * @generated from field: string message = 4;
+   */
+  message: string;
+
+  /**
+   * Every bad field, for INVALID_ARGUMENT.
+   *
+   * @generated from field: repeated claimdb.v1.ImportFieldViolation field_violations = 5;
+   */
+  fieldViolations: ImportFieldViolation[];
+};
+
+/**
+ * Describes the message claimdb.v1.ImportError.
+ * Use `create(ImportErrorSchema)` to create a new message.
+ */
+export const ImportErrorSchema: GenMessage<ImportError> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 22);
+
+/**
+ * Summary of `ImportArticles`.
+ *
+ * @generated from message claimdb.v1.ImportArticlesResponse
+ */
+export type ImportArticlesResponse = Message<"claimdb.v1.ImportArticlesResponse"> & {
+  /**
+   * Items that wrote something (a new article or new claims).
+   *
+   * @generated from field: int64 stored = 1;
+   */
+  stored: bigint;
+
+  /**
+   * Items that were already stored in full.
+   *
+   * @generated from field: int64 unchanged = 2;
+   */
+  unchanged: bigint;
+
+  /**
+   * Items that failed; see `errors`.
+   *
+   * @generated from field: int64 failed = 3;
+   */
+  failed: bigint;
+
+  /**
+   * Claims newly stored over all items.
+   *
+   * @generated from field: int64 claims_stored = 4;
+   */
+  claimsStored: bigint;
+
+  /**
+   * The failed items (at most the first 1000).
+   *
+   * @generated from field: repeated claimdb.v1.ImportError errors = 5;
+   */
+  errors: ImportError[];
+};
+
+/**
+ * Describes the message claimdb.v1.ImportArticlesResponse.
+ * Use `create(ImportArticlesResponseSchema)` to create a new message.
+ */
+export const ImportArticlesResponseSchema: GenMessage<ImportArticlesResponse> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 23);
+
+/**
+ * Request of `ExtractClaims`.
+ *
+ * @generated from message claimdb.v1.ExtractClaimsRequest
+ */
+export type ExtractClaimsRequest = Message<"claimdb.v1.ExtractClaimsRequest"> & {
+  /**
+   * English news text. Offsets in the result are code points into it.
+   *
+   * @generated from field: string text = 1;
+   */
+  text: string;
+
+  /**
+   * The article's publication time: relative time expressions ("on
+   * Wednesday", "last week") resolve against it, and claims without one get
+   * its date, marked inferred.
+   *
+   * @generated from field: google.protobuf.Timestamp published_time = 2;
+   */
+  publishedTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message claimdb.v1.ExtractClaimsRequest.
+ * Use `create(ExtractClaimsRequestSchema)` to create a new message.
+ */
+export const ExtractClaimsRequestSchema: GenMessage<ExtractClaimsRequest> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 24);
+
+/**
+ * Response of `ExtractClaims`.
+ *
+ * @generated from message claimdb.v1.ExtractClaimsResponse
+ */
+export type ExtractClaimsResponse = Message<"claimdb.v1.ExtractClaimsResponse"> & {
+  /**
+   * The claims found, in text order, as `IngestArticle` accepts them:
+   * speakers and subjects by name, provenance naming the extractor.
+   *
+   * @generated from field: repeated claimdb.v1.ClaimInput claims = 1;
+   */
+  claims: ClaimInput[];
+
+  /**
+   * The extractor's name.
+   *
+   * @generated from field: string extractor = 2;
+   */
+  extractor: string;
+
+  /**
+   * The extractor's version.
+   *
+   * @generated from field: string extractor_version = 3;
+   */
+  extractorVersion: string;
+};
+
+/**
+ * Describes the message claimdb.v1.ExtractClaimsResponse.
+ * Use `create(ExtractClaimsResponseSchema)` to create a new message.
+ */
+export const ExtractClaimsResponseSchema: GenMessage<ExtractClaimsResponse> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_claim, 25);
+
+/**
  * Whether a claim record stands.
  *
  * @generated from enum claimdb.v1.ClaimState
@@ -1045,6 +1392,14 @@ export enum RevisionChange {
    * @generated from enum value: REVISION_CHANGE_MERGED = 4;
    */
   MERGED = 4,
+
+  /**
+   * The claim was moved to another statement (`MergeStatements` or
+   * `SplitClaimFromStatement`).
+   *
+   * @generated from enum value: REVISION_CHANGE_REGROUPED = 5;
+   */
+  REGROUPED = 5,
 }
 
 /**
@@ -1175,6 +1530,45 @@ export const ClaimService: GenService<{
     methodKind: "unary";
     input: typeof ListClaimRevisionsRequestSchema;
     output: typeof ListClaimRevisionsResponseSchema;
+  },
+  /**
+   * Streams claim events (created, corrected, retracted, merged) that match
+   * a filter, in commit order, from a durable log. Every event carries a
+   * cursor: reconnecting with the last cursor received delivers every event
+   * missed since, in order, exactly once, then live ones. A client that falls
+   * more than the server's per-stream buffer behind is disconnected with
+   * RESOURCE_EXHAUSTED and resumes from its cursor. Streams end with OK when
+   * the server shuts down.
+   *
+   * @generated from rpc claimdb.v1.ClaimService.WatchClaims
+   */
+  watchClaims: {
+    methodKind: "server_streaming";
+    input: typeof WatchClaimsRequestSchema;
+    output: typeof WatchClaimsResponseSchema;
+  },
+  /**
+   * Bulk load: a stream of ingest requests. Each item is committed on its own
+   * (a bad item is reported by its index and does not stop the rest); the
+   * server batches the writes. One summary at the end.
+   *
+   * @generated from rpc claimdb.v1.ClaimService.ImportArticles
+   */
+  importArticles: {
+    methodKind: "client_streaming";
+    input: typeof ImportArticlesRequestSchema;
+    output: typeof ImportArticlesResponseSchema;
+  },
+  /**
+   * Runs the built-in rule-based extractor over a text and returns the
+   * claims it finds, ready to send to `IngestArticle`. Stores nothing.
+   *
+   * @generated from rpc claimdb.v1.ClaimService.ExtractClaims
+   */
+  extractClaims: {
+    methodKind: "unary";
+    input: typeof ExtractClaimsRequestSchema;
+    output: typeof ExtractClaimsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claimdb_v1_claim, 0);

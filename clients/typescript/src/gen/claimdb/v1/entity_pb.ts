@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file claimdb/v1/entity.proto.
  */
 export const file_claimdb_v1_entity: GenFile = /*@__PURE__*/
-  fileDesc("ChdjbGFpbWRiL3YxL2VudGl0eS5wcm90bxIKY2xhaW1kYi52MSL4AQoGRW50aXR5EgoKAmlkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5jbGFpbWRiLnYxLkVudGl0eUtpbmQSDAoEbmFtZRgDIAEoCRIPCgdhbGlhc2VzGAQgAygJEhQKDGV4dGVybmFsX2lkcxgFIAMoCRITCgtkZXNjcmlwdGlvbhgGIAEoCRIQCghyZXZpc2lvbhgHIAEoAxIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjkKE0NyZWF0ZUVudGl0eVJlcXVlc3QSIgoGZW50aXR5GAEgASgLMhIuY2xhaW1kYi52MS5FbnRpdHkiOgoUQ3JlYXRlRW50aXR5UmVzcG9uc2USIgoGZW50aXR5GAEgASgLMhIuY2xhaW1kYi52MS5FbnRpdHkiHgoQR2V0RW50aXR5UmVxdWVzdBIKCgJpZBgBIAEoCSI3ChFHZXRFbnRpdHlSZXNwb25zZRIiCgZlbnRpdHkYASABKAsyEi5jbGFpbWRiLnYxLkVudGl0eSJxChNMaXN0RW50aXRpZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEiQKBGtpbmQYAiABKA4yFi5jbGFpbWRiLnYxLkVudGl0eUtpbmQSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVQoUTGlzdEVudGl0aWVzUmVzcG9uc2USJAoIZW50aXRpZXMYASADKAsyEi5jbGFpbWRiLnYxLkVudGl0eRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkihQEKE1VwZGF0ZUVudGl0eVJlcXVlc3QSIgoGZW50aXR5GAEgASgLMhIuY2xhaW1kYi52MS5FbnRpdHkSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEhkKEWV4cGVjdGVkX3JldmlzaW9uGAMgASgDIjoKFFVwZGF0ZUVudGl0eVJlc3BvbnNlEiIKBmVudGl0eRgBIAEoCzISLmNsYWltZGIudjEuRW50aXR5MtICCg1FbnRpdHlTZXJ2aWNlElEKDENyZWF0ZUVudGl0eRIfLmNsYWltZGIudjEuQ3JlYXRlRW50aXR5UmVxdWVzdBogLmNsYWltZGIudjEuQ3JlYXRlRW50aXR5UmVzcG9uc2USSAoJR2V0RW50aXR5EhwuY2xhaW1kYi52MS5HZXRFbnRpdHlSZXF1ZXN0Gh0uY2xhaW1kYi52MS5HZXRFbnRpdHlSZXNwb25zZRJRCgxMaXN0RW50aXRpZXMSHy5jbGFpbWRiLnYxLkxpc3RFbnRpdGllc1JlcXVlc3QaIC5jbGFpbWRiLnYxLkxpc3RFbnRpdGllc1Jlc3BvbnNlElEKDFVwZGF0ZUVudGl0eRIfLmNsYWltZGIudjEuVXBkYXRlRW50aXR5UmVxdWVzdBogLmNsYWltZGIudjEuVXBkYXRlRW50aXR5UmVzcG9uc2ViBnByb3RvMw", [file_claimdb_v1_common, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
+  fileDesc("ChdjbGFpbWRiL3YxL2VudGl0eS5wcm90bxIKY2xhaW1kYi52MSL4AQoGRW50aXR5EgoKAmlkGAEgASgJEiQKBGtpbmQYAiABKA4yFi5jbGFpbWRiLnYxLkVudGl0eUtpbmQSDAoEbmFtZRgDIAEoCRIPCgdhbGlhc2VzGAQgAygJEhQKDGV4dGVybmFsX2lkcxgFIAMoCRITCgtkZXNjcmlwdGlvbhgGIAEoCRIQCghyZXZpc2lvbhgHIAEoAxIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjkKE0NyZWF0ZUVudGl0eVJlcXVlc3QSIgoGZW50aXR5GAEgASgLMhIuY2xhaW1kYi52MS5FbnRpdHkiOgoUQ3JlYXRlRW50aXR5UmVzcG9uc2USIgoGZW50aXR5GAEgASgLMhIuY2xhaW1kYi52MS5FbnRpdHkiHgoQR2V0RW50aXR5UmVxdWVzdBIKCgJpZBgBIAEoCSJOChFHZXRFbnRpdHlSZXNwb25zZRIiCgZlbnRpdHkYASABKAsyEi5jbGFpbWRiLnYxLkVudGl0eRIVCg1yZXNvbHZlZF9mcm9tGAIgASgJInEKE0xpc3RFbnRpdGllc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSJAoEa2luZBgCIAEoDjIWLmNsYWltZGIudjEuRW50aXR5S2luZBIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJVChRMaXN0RW50aXRpZXNSZXNwb25zZRIkCghlbnRpdGllcxgBIAMoCzISLmNsYWltZGIudjEuRW50aXR5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKFAQoTVXBkYXRlRW50aXR5UmVxdWVzdBIiCgZlbnRpdHkYASABKAsyEi5jbGFpbWRiLnYxLkVudGl0eRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSGQoRZXhwZWN0ZWRfcmV2aXNpb24YAyABKAMiOgoUVXBkYXRlRW50aXR5UmVzcG9uc2USIgoGZW50aXR5GAEgASgLMhIuY2xhaW1kYi52MS5FbnRpdHkiSAoUTWVyZ2VFbnRpdGllc1JlcXVlc3QSDwoHZnJvbV9pZBgBIAEoCRIPCgdpbnRvX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSJVChVNZXJnZUVudGl0aWVzUmVzcG9uc2USIgoGZW50aXR5GAEgASgLMhIuY2xhaW1kYi52MS5FbnRpdHkSGAoQY2xhaW1zX3Jld3JpdHRlbhgCIAEoAzKoAwoNRW50aXR5U2VydmljZRJRCgxDcmVhdGVFbnRpdHkSHy5jbGFpbWRiLnYxLkNyZWF0ZUVudGl0eVJlcXVlc3QaIC5jbGFpbWRiLnYxLkNyZWF0ZUVudGl0eVJlc3BvbnNlEkgKCUdldEVudGl0eRIcLmNsYWltZGIudjEuR2V0RW50aXR5UmVxdWVzdBodLmNsYWltZGIudjEuR2V0RW50aXR5UmVzcG9uc2USUQoMTGlzdEVudGl0aWVzEh8uY2xhaW1kYi52MS5MaXN0RW50aXRpZXNSZXF1ZXN0GiAuY2xhaW1kYi52MS5MaXN0RW50aXRpZXNSZXNwb25zZRJRCgxVcGRhdGVFbnRpdHkSHy5jbGFpbWRiLnYxLlVwZGF0ZUVudGl0eVJlcXVlc3QaIC5jbGFpbWRiLnYxLlVwZGF0ZUVudGl0eVJlc3BvbnNlElQKDU1lcmdlRW50aXRpZXMSIC5jbGFpbWRiLnYxLk1lcmdlRW50aXRpZXNSZXF1ZXN0GiEuY2xhaW1kYi52MS5NZXJnZUVudGl0aWVzUmVzcG9uc2ViBnByb3RvMw", [file_claimdb_v1_common, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * A person, organization, place or group.
@@ -169,11 +169,20 @@ export const GetEntityRequestSchema: GenMessage<GetEntityRequest> = /*@__PURE__*
  */
 export type GetEntityResponse = Message<"claimdb.v1.GetEntityResponse"> & {
   /**
-   * The entity.
+   * The entity. For an id that was merged into another entity, the
+   * survivor.
    *
    * @generated from field: claimdb.v1.Entity entity = 1;
    */
   entity?: Entity | undefined;
+
+  /**
+   * The id asked for, when it was merged into the entity returned; empty
+   * otherwise.
+   *
+   * @generated from field: string resolved_from = 2;
+   */
+  resolvedFrom: string;
 };
 
 /**
@@ -314,6 +323,69 @@ export const UpdateEntityResponseSchema: GenMessage<UpdateEntityResponse> = /*@_
   messageDesc(file_claimdb_v1_entity, 8);
 
 /**
+ * Request of `MergeEntities`.
+ *
+ * @generated from message claimdb.v1.MergeEntitiesRequest
+ */
+export type MergeEntitiesRequest = Message<"claimdb.v1.MergeEntitiesRequest"> & {
+  /**
+   * The entity that disappears into `into_id`.
+   *
+   * @generated from field: string from_id = 1;
+   */
+  fromId: string;
+
+  /**
+   * The entity that survives.
+   *
+   * @generated from field: string into_id = 2;
+   */
+  intoId: string;
+
+  /**
+   * Why. Required; kept in the revisions.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message claimdb.v1.MergeEntitiesRequest.
+ * Use `create(MergeEntitiesRequestSchema)` to create a new message.
+ */
+export const MergeEntitiesRequestSchema: GenMessage<MergeEntitiesRequest> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_entity, 9);
+
+/**
+ * Response of `MergeEntities`.
+ *
+ * @generated from message claimdb.v1.MergeEntitiesResponse
+ */
+export type MergeEntitiesResponse = Message<"claimdb.v1.MergeEntitiesResponse"> & {
+  /**
+   * The survivor after the merge.
+   *
+   * @generated from field: claimdb.v1.Entity entity = 1;
+   */
+  entity?: Entity | undefined;
+
+  /**
+   * How many claims were rewritten.
+   *
+   * @generated from field: int64 claims_rewritten = 2;
+   */
+  claimsRewritten: bigint;
+};
+
+/**
+ * Describes the message claimdb.v1.MergeEntitiesResponse.
+ * Use `create(MergeEntitiesResponseSchema)` to create a new message.
+ */
+export const MergeEntitiesResponseSchema: GenMessage<MergeEntitiesResponse> = /*@__PURE__*/
+  messageDesc(file_claimdb_v1_entity, 10);
+
+/**
  * Manages entities. Entities are also created implicitly when an ingest
  * names a speaker, subject, publisher, recipient or carrier that does not
  * exist yet.
@@ -362,6 +434,19 @@ export const EntityService: GenService<{
     methodKind: "unary";
     input: typeof UpdateEntityRequestSchema;
     output: typeof UpdateEntityResponseSchema;
+  },
+  /**
+   * Merges one entity into another: every claim that names it (as speaker,
+   * subject, recipient or carrier) is rewritten to the survivor with a
+   * MERGED revision, its names and external ids move to the survivor, and
+   * its id keeps resolving to the survivor from then on.
+   *
+   * @generated from rpc claimdb.v1.EntityService.MergeEntities
+   */
+  mergeEntities: {
+    methodKind: "unary";
+    input: typeof MergeEntitiesRequestSchema;
+    output: typeof MergeEntitiesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_claimdb_v1_entity, 0);

@@ -1,0 +1,176 @@
+//! The claim event log: appended by every write, read by `WatchClaims`.
+//!
+//! Appends take one global transaction-scoped advisory lock just before the
+//! insert, at the end of the writing transaction, and hold it to commit: so
+//! sequence numbers are handed out in commit order and a reader polling
+//! `seq > cursor` can never see event N+1 before event N becomes visible.
+//! The lock is held only for the insert and the commit, so it costs writers
+//! little. `pg_notify` (delivered at commit) wakes listeners; readers also
+//! poll, so a missed notification only delays an event, never loses it.
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgListener;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::domain::{ClaimKind, ClaimRecord, RevisionChange};
+
+/// The channel `pg_notify` wakes listeners on.
+pub(super) const CHANNEL: &str = "claimdb_claim_events";
+/// Advisory-lock key serializing event appends ("claimdb events").
+const APPEND_LOCK: i64 = 0x636c_6169_6d65_7673;
+
+/// A change to record in the log, collected during a write transaction.
+#[derive(Debug, Clone)]
+pub struct PendingEvent {
+    /// What happened.
+    pub change: RevisionChange,
+    /// The claim version it produced.
+    pub record: ClaimRecord,
+    /// The transaction's record time.
+    pub record_time: DateTime<Utc>,
+}
+
+/// Appends events; call last in the transaction, right before commit.
+pub(super) async fn append(
+    conn: &mut PgConnection,
+    events: &[PendingEvent],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(APPEND_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    for e in events {
+        let r = &e.record;
+        let subject_ids: Vec<Uuid> = r.subjects.iter().map(|s| s.entity_id).collect();
+        sqlx::query(
+            "INSERT INTO claim_events (claim_id, revision, change, record_time, article_id, publisher_id, \
+             kind, speaker_ids, subject_ids, text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(r.id)
+        .bind(r.revision)
+        .bind(e.change.as_str())
+        .bind(e.record_time)
+        .bind(r.article_id)
+        .bind(r.publisher_id)
+        .bind(r.kind.as_str())
+        .bind(r.speaker_ids.clone())
+        .bind(subject_ids)
+        .bind(&r.text)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Which events a watcher wants, with entity references resolved.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Said by.
+    pub speaker: Option<Uuid>,
+    /// About.
+    pub subject: Option<Uuid>,
+    /// Published by.
+    pub publisher: Option<Uuid>,
+    /// Only these kinds (empty: all).
+    pub kinds: Vec<ClaimKind>,
+    /// Full-text query (websearch syntax).
+    pub query: Option<String>,
+}
+
+/// One event read back from the log.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// Position in the log.
+    pub seq: i64,
+    /// What happened.
+    pub change: RevisionChange,
+    /// When it was recorded.
+    pub record_time: DateTime<Utc>,
+    /// The claim version it produced.
+    pub record: ClaimRecord,
+}
+
+type EventRow = (i64, String, DateTime<Utc>, Json<ClaimRecord>);
+
+/// Events after `after` that match `f`, oldest first, at most `limit`.
+pub(super) async fn read(
+    conn: &mut PgConnection,
+    after: i64,
+    f: &EventFilter,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let kinds: Vec<String> = f.kinds.iter().map(|k| k.as_str().to_string()).collect();
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT e.seq, e.change, e.record_time, r.snapshot FROM claim_events e \
+         JOIN claim_revisions r ON r.claim_id = e.claim_id AND r.revision = e.revision \
+         WHERE e.seq > $1 \
+           AND ($2::uuid IS NULL OR $2 = ANY(e.speaker_ids)) \
+           AND ($3::uuid IS NULL OR $3 = ANY(e.subject_ids)) \
+           AND ($4::uuid IS NULL OR e.publisher_id = $4) \
+           AND (cardinality($5::text[]) = 0 OR e.kind = ANY($5)) \
+           AND ($6::text IS NULL OR to_tsvector('english', e.text) @@ websearch_to_tsquery('english', $6)) \
+         ORDER BY e.seq LIMIT $7",
+    )
+    .bind(after)
+    .bind(f.speaker)
+    .bind(f.subject)
+    .bind(f.publisher)
+    .bind(kinds)
+    .bind(f.query.clone())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(seq, change, record_time, snap)| {
+            Ok(StoredEvent {
+                seq,
+                change: RevisionChange::parse(&change)
+                    .ok_or_else(|| StoreError::Corrupt(format!("event change {change:?}")))?,
+                record_time,
+                record: snap.0,
+            })
+        })
+        .collect()
+}
+
+/// The newest event's position (0 for an empty log).
+pub(super) async fn head(conn: &mut PgConnection) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT coalesce(max(seq), 0) FROM claim_events")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Wakes on every committed append.
+#[derive(Debug)]
+pub struct EventListener {
+    inner: PgListener,
+}
+
+impl EventListener {
+    /// Connects and LISTENs.
+    pub(super) async fn connect(pool: &PgPool) -> Result<Self, StoreError> {
+        let mut inner = PgListener::connect_with(pool).await?;
+        inner.listen(CHANNEL).await?;
+        Ok(Self { inner })
+    }
+
+    /// Waits for the next notification. Errors are transient (the listener
+    /// reconnects on the next call) except `Unavailable(PoolClosed)`, which
+    /// means the server is shutting down.
+    pub async fn next(&mut self) -> Result<(), StoreError> {
+        self.inner.recv().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,485 @@
+//! Statements: grouping claims into the remarks they report.
+//!
+//! [`assign`] runs inside the ingest transaction right after a claim row is
+//! inserted: it finds the statement of the same speaker set whose members'
+//! normalized text equals the claim's, else the best near match by the pure
+//! rule of [`crate::domain::statement::match_score`] (candidates pre-ranked by
+//! pg_trgm), else starts a new statement; the decision and its score go to
+//! `statement_decisions`.
+//!
+//! Concurrency: every transaction that creates or moves statement
+//! memberships first takes one transaction-scoped advisory lock ([`lock`]).
+//! Two ingests of the same new remark therefore see each other's statement
+//! instead of creating two. One lock rather than one per speaker set: an
+//! ingest assigns its claims one by one as they are built, so per-set locks
+//! would be taken in request order and two articles naming the same speakers
+//! in opposite orders could deadlock. The lock is held only from the first
+//! claim insert to commit, after the entity and URL locks.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::domain::page::{Cursor, PageSize};
+use crate::domain::statement::StatementOrder;
+use crate::domain::statement::{
+    match_score, normalize_text, parse_threshold, speaker_key, Statement, DEFAULT_SIMILARITY,
+};
+use crate::domain::ClaimRecord;
+
+/// Most stored members compared in Rust with a new claim (the best by
+/// pg_trgm similarity among those of the same speaker set).
+const CANDIDATES: i64 = 50;
+
+/// Takes the statement-assignment lock (see the module docs).
+pub(super) async fn lock(conn: &mut PgConnection) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('claimdb:statements', 0))")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The connection setting that carries `--statement-similarity` (set at
+/// connect time, see [`super::Store::connect_lazy`]).
+pub const SIMILARITY_SETTING: &str = "claimdb.statement_similarity";
+
+/// The matching threshold of this connection: the setting when present,
+/// else [`DEFAULT_SIMILARITY`].
+async fn threshold(conn: &mut PgConnection) -> Result<f64, StoreError> {
+    let raw: Option<String> = sqlx::query_scalar("SELECT current_setting($1, true)")
+        .bind(SIMILARITY_SETTING)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(raw
+        .and_then(|r| parse_threshold(&r).ok())
+        .unwrap_or(DEFAULT_SIMILARITY))
+}
+
+/// How a claim came to be in a statement, as `statement_decisions` records it.
+pub(super) struct Decision<'a> {
+    pub(super) method: &'a str,
+    pub(super) score: Option<f64>,
+    pub(super) threshold: Option<f64>,
+    pub(super) previous: Option<Uuid>,
+    pub(super) reason: &'a str,
+    pub(super) actor: &'a str,
+}
+
+/// Puts a freshly inserted claim into a statement (see the module docs) and
+/// sets `rec.statement_id`.
+pub(super) async fn assign(
+    conn: &mut PgConnection,
+    rec: &mut ClaimRecord,
+    actor: &str,
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    lock(conn).await?;
+    let threshold = threshold(conn).await?;
+    let key = speaker_key(&rec.speaker_ids);
+    let norm = normalize_text(&rec.text);
+    let found = best_match(conn, &key, &norm).await?;
+    let (statement_id, method, score) = match found {
+        Some((id, score, method)) if score >= threshold => (id, method.as_str(), Some(score)),
+        best => {
+            let id = create(conn, &rec.speaker_ids, &rec.text, &norm, ts).await?;
+            (id, "new", best.map(|b| b.1))
+        }
+    };
+    let decision = Decision {
+        method,
+        score,
+        threshold: Some(threshold),
+        previous: None,
+        reason: "",
+        actor,
+    };
+    place(conn, rec.id, statement_id, &key, &norm, &decision, ts).await?;
+    refresh(conn, statement_id, ts).await?;
+    rec.statement_id = Some(statement_id);
+    Ok(())
+}
+
+/// The best-scoring statement of the speaker set for a normalized text.
+async fn best_match(
+    conn: &mut PgConnection,
+    key: &str,
+    norm: &str,
+) -> Result<Option<(Uuid, f64, crate::domain::statement::MatchMethod)>, StoreError> {
+    let exact: Option<Uuid> = sqlx::query_scalar(
+        "SELECT statement_id FROM statement_members WHERE speaker_key = $1 AND normalized_text = $2 \
+         ORDER BY statement_id LIMIT 1",
+    )
+    .bind(key)
+    .bind(norm)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(id) = exact {
+        return Ok(Some((
+            id,
+            1.0,
+            crate::domain::statement::MatchMethod::Exact,
+        )));
+    }
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT statement_id, normalized_text FROM statement_members WHERE speaker_key = $1 \
+         ORDER BY greatest(similarity(normalized_text, $2), word_similarity(normalized_text, $2), \
+         word_similarity($2, normalized_text)) DESC, statement_id LIMIT $3",
+    )
+    .bind(key)
+    .bind(norm)
+    .bind(CANDIDATES)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, text)| {
+            let (score, method) = match_score(norm, &text);
+            (id, score, method)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1)))
+}
+
+/// Creates an empty statement; [`place`] and [`refresh`] fill it.
+pub(super) async fn create(
+    conn: &mut PgConnection,
+    speaker_ids: &[Uuid],
+    text: &str,
+    norm: &str,
+    ts: DateTime<Utc>,
+) -> Result<Uuid, StoreError> {
+    let id = Uuid::now_v7();
+    let mut ids = speaker_ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    sqlx::query(
+        "INSERT INTO statements (id, speaker_key, speaker_ids, canonical_text, normalized_text, \
+         create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(id)
+    .bind(speaker_key(&ids))
+    .bind(ids)
+    .bind(text)
+    .bind(norm)
+    .bind(ts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Records that a claim belongs to a statement: the claim row, its matching
+/// keys, and the decision.
+pub(super) async fn place(
+    conn: &mut PgConnection,
+    claim_id: Uuid,
+    statement_id: Uuid,
+    key: &str,
+    norm: &str,
+    d: &Decision<'_>,
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE claims SET statement_id = $2 WHERE id = $1")
+        .bind(claim_id)
+        .bind(statement_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO statement_members (claim_id, statement_id, speaker_key, normalized_text) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (claim_id) DO UPDATE SET \
+         statement_id = EXCLUDED.statement_id, speaker_key = EXCLUDED.speaker_key, \
+         normalized_text = EXCLUDED.normalized_text",
+    )
+    .bind(claim_id)
+    .bind(statement_id)
+    .bind(key)
+    .bind(norm)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO statement_decisions (claim_id, statement_id, previous_statement_id, method, \
+         score, threshold, actor, reason, record_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(claim_id)
+    .bind(statement_id)
+    .bind(d.previous)
+    .bind(d.method)
+    .bind(d.score)
+    .bind(d.threshold)
+    .bind(d.actor)
+    .bind(d.reason)
+    .bind(ts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Recomputes a statement's aggregates from its claims: the first
+/// appearance by article publication time (the claim's sort time when the
+/// article has none), whatever the ingest order; its text as the canonical
+/// text; the appearance and outlet counts.
+pub(super) async fn refresh(
+    conn: &mut PgConnection,
+    id: Uuid,
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "WITH m AS ( \
+           SELECT c.id, c.publisher_id, c.text, coalesce(a.published_time, c.sort_time) AS t \
+           FROM claims c JOIN articles a ON a.id = c.article_id WHERE c.statement_id = $1 \
+         ), f AS (SELECT id, text, t FROM m ORDER BY t, id LIMIT 1) \
+         UPDATE statements SET first_claim_id = (SELECT id FROM f), first_time = (SELECT t FROM f), \
+           canonical_text = coalesce((SELECT text FROM f), canonical_text), \
+           appearance_count = (SELECT count(*) FROM m), \
+           outlet_count = (SELECT count(DISTINCT publisher_id) FROM m), update_time = $2 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(ts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Columns of [`StatementRow`], for `... FROM statements s`.
+const COLUMNS: &str =
+    "s.id, s.speaker_ids, s.canonical_text, s.normalized_text, s.first_claim_id, \
+    c.article_id AS first_article_id, a.url AS first_url, a.publisher_id AS first_publisher_id, \
+    s.first_time, s.appearance_count, s.outlet_count, s.create_time, s.merged_into, \
+    coalesce((SELECT array_agg(o.publisher_id ORDER BY o.t, o.publisher_id) FROM ( \
+        SELECT c2.publisher_id, min(coalesce(a2.published_time, c2.sort_time)) AS t \
+        FROM claims c2 JOIN articles a2 ON a2.id = c2.article_id \
+        WHERE c2.statement_id = s.id AND c2.publisher_id IS NOT NULL GROUP BY c2.publisher_id) o), \
+      '{}') AS outlet_ids";
+
+/// Joins that give the first appearance's article.
+const FIRST_JOINS: &str =
+    "LEFT JOIN claims c ON c.id = s.first_claim_id LEFT JOIN articles a ON a.id = c.article_id";
+
+#[derive(sqlx::FromRow)]
+struct StatementRow {
+    id: Uuid,
+    speaker_ids: Vec<Uuid>,
+    canonical_text: String,
+    normalized_text: String,
+    first_claim_id: Option<Uuid>,
+    first_article_id: Option<Uuid>,
+    first_url: Option<String>,
+    first_publisher_id: Option<Uuid>,
+    first_time: Option<DateTime<Utc>>,
+    appearance_count: i64,
+    outlet_count: i64,
+    create_time: DateTime<Utc>,
+    merged_into: Option<Uuid>,
+    outlet_ids: Vec<Uuid>,
+}
+
+impl StatementRow {
+    fn into_statement(self) -> Statement {
+        Statement {
+            id: self.id,
+            speaker_ids: self.speaker_ids,
+            canonical_text: self.canonical_text,
+            normalized_text: self.normalized_text,
+            first_claim_id: self.first_claim_id,
+            first_article_id: self.first_article_id,
+            first_url: self.first_url,
+            first_publisher_id: self.first_publisher_id,
+            first_time: self.first_time,
+            appearance_count: self.appearance_count,
+            outlet_count: self.outlet_count,
+            outlet_ids: self.outlet_ids,
+            create_time: self.create_time,
+        }
+    }
+}
+
+/// One statement as stored, with the statement it was merged into (if any).
+pub(super) async fn get(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(Statement, Option<Uuid>)>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM statements s {FIRST_JOINS} WHERE s.id = $1");
+    let row: Option<StatementRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| {
+        let merged = r.merged_into;
+        (r.into_statement(), merged)
+    }))
+}
+
+/// A statement, following merges to the survivor; the second value is the
+/// id asked for when it was merged away.
+pub(super) async fn resolve(
+    conn: &mut PgConnection,
+    field: &str,
+    id: Uuid,
+) -> Result<(Statement, Option<Uuid>), StoreError> {
+    let mut current = id;
+    for _ in 0..16 {
+        let Some((s, merged)) = get(conn, current).await? else {
+            break;
+        };
+        match merged {
+            Some(next) => current = next,
+            None => return Ok((s, (current != id).then_some(id))),
+        }
+    }
+    Err(StoreError::not_found(
+        field,
+        format!("no statement with id {id}"),
+    ))
+}
+
+/// A statement filter with entity references resolved to ids.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ResolvedStatementFilter {
+    pub(super) speaker: Option<Uuid>,
+    pub(super) subject: Option<Uuid>,
+    pub(super) after: Option<DateTime<Utc>>,
+    pub(super) before: Option<DateTime<Utc>>,
+    pub(super) query: Option<String>,
+    pub(super) order: StatementOrder,
+}
+
+/// One page of statements (`size + 1` rows at most), each with its cursor.
+pub(super) async fn list(
+    conn: &mut PgConnection,
+    f: &ResolvedStatementFilter,
+    size: PageSize,
+    after: Option<&Cursor>,
+) -> Result<Vec<(Statement, Cursor)>, StoreError> {
+    let mut qb = sqlx::QueryBuilder::new(format!(
+        "SELECT {COLUMNS} FROM statements s {FIRST_JOINS} WHERE s.appearance_count > 0"
+    ));
+    if let Some(sp) = f.speaker {
+        qb.push(" AND s.speaker_ids @> ARRAY[")
+            .push_bind(sp)
+            .push("]::uuid[]");
+    }
+    if let Some(su) = f.subject {
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM claims cs JOIN claim_subjects j ON j.claim_id = cs.id \
+             WHERE cs.statement_id = s.id AND j.entity_id = ",
+        )
+        .push_bind(su)
+        .push(")");
+    }
+    if let Some(t) = f.after {
+        qb.push(" AND s.first_time >= ").push_bind(t);
+    }
+    if let Some(t) = f.before {
+        qb.push(" AND s.first_time < ").push_bind(t);
+    }
+    if let Some(q) = &f.query {
+        qb.push(" AND s.search @@ websearch_to_tsquery('english', ")
+            .push_bind(q.clone())
+            .push(")");
+    }
+    let by_count = f.order == StatementOrder::AppearanceCount;
+    match (after, by_count) {
+        (Some(c), false) => {
+            qb.push(" AND (s.first_time, s.id) > (")
+                .push_bind(c.time.unwrap_or_default())
+                .push(", ")
+                .push_bind(c.id)
+                .push(")");
+        }
+        (Some(c), true) => {
+            let n = c.number.unwrap_or(0);
+            qb.push(" AND (s.appearance_count < ")
+                .push_bind(n)
+                .push(" OR (s.appearance_count = ")
+                .push_bind(n)
+                .push(" AND s.id > ")
+                .push_bind(c.id)
+                .push("))");
+        }
+        (None, _) => {}
+    }
+    qb.push(if by_count {
+        " ORDER BY s.appearance_count DESC, s.id LIMIT "
+    } else {
+        " ORDER BY s.first_time, s.id LIMIT "
+    })
+    .push_bind(size.get() as i64 + 1);
+    let rows: Vec<StatementRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let cursor = Cursor {
+                time: if by_count { None } else { r.first_time },
+                text: None,
+                score: None,
+                number: by_count.then_some(r.appearance_count),
+                id: r.id,
+            };
+            (r.into_statement(), cursor)
+        })
+        .collect())
+}
+
+/// One page of a statement's claims in publication order (`limit` rows).
+pub(super) async fn appearances(
+    conn: &mut PgConnection,
+    id: Uuid,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Vec<(ClaimRecord, Cursor)>, StoreError> {
+    let rows: Vec<(Json<ClaimRecord>, DateTime<Utc>, Uuid)> = sqlx::query_as(
+        "SELECT r.snapshot, coalesce(a.published_time, c.sort_time) AS t, c.id \
+         FROM claims c JOIN articles a ON a.id = c.article_id \
+         JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision \
+         WHERE c.statement_id = $1 \
+           AND ($2::timestamptz IS NULL OR (coalesce(a.published_time, c.sort_time), c.id) > ($2, $3)) \
+         ORDER BY t, c.id LIMIT $4",
+    )
+    .bind(id)
+    .bind(after.and_then(|c| c.time))
+    .bind(after.map(|c| c.id))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(rec, t, id)| {
+            let cursor = Cursor {
+                time: Some(t),
+                text: None,
+                score: None,
+                number: None,
+                id,
+            };
+            (rec.0, cursor)
+        })
+        .collect())
+}
+
+/// The ids of a statement's claims, oldest first (for merges).
+pub(super) async fn claim_ids(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM claims WHERE statement_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+/// A statement's claims in publication order, each with its article's URL
+/// (at most 1000: what one ClaimReview export carries).
+pub(super) async fn appearance_urls(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Vec<(ClaimRecord, String)>, StoreError> {
+    let rows: Vec<(Json<ClaimRecord>, String)> = sqlx::query_as(
+        "SELECT r.snapshot, a.url FROM claims c JOIN articles a ON a.id = c.article_id \
+         JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision \
+         WHERE c.statement_id = $1 ORDER BY coalesce(a.published_time, c.sort_time), c.id LIMIT 1000",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(r, url)| (r.0, url)).collect())
+}

@@ -1,0 +1,332 @@
+//! StatementService: the same remark across outlets is one statement.
+
+use claimdb::pb::v1 as pb;
+use claimdb::pb::v1::statement_service_client::StatementServiceClient;
+use tonic::transport::Channel;
+
+use crate::helpers::{day, org, person, TestApp};
+
+/// A statement client on the app's server.
+pub async fn statements_client(app: &TestApp) -> StatementServiceClient<Channel> {
+    StatementServiceClient::connect(format!("http://{}", app.addr))
+        .await
+        .expect("connecting the statement client")
+}
+
+/// An article by `outlet` published on `published` with one direct claim
+/// (no body, so no spans).
+pub fn report(
+    url: &str,
+    outlet: &str,
+    published: prost_types::Timestamp,
+    speaker: &str,
+    text: &str,
+) -> pb::IngestArticleRequest {
+    pb::IngestArticleRequest {
+        extract: false,
+        article: Some(pb::ArticleInput {
+            url: url.into(),
+            title: "Report".into(),
+            publisher: Some(org(outlet)),
+            published_time: Some(published),
+            language: "en".into(),
+            body: String::new(),
+        }),
+        claims: vec![pb::ClaimInput {
+            speakers: vec![person(speaker)],
+            kind: pb::ClaimKind::Direct as i32,
+            text: text.into(),
+            subjects: vec![pb::SubjectInput {
+                entity: Some(pb::EntityRef {
+                    name: "Valdoria".into(),
+                    kind: pb::EntityKind::Place as i32,
+                    ..Default::default()
+                }),
+                role: "topic".into(),
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// Ingests a one-claim report and returns the claim.
+pub async fn ingest_one(app: &mut TestApp, req: pb::IngestArticleRequest) -> pb::Claim {
+    app.ingest(req).await.claims.remove(0)
+}
+
+async fn get(client: &mut StatementServiceClient<Channel>, id: &str) -> pb::GetStatementResponse {
+    client
+        .get_statement(pb::GetStatementRequest { id: id.into() })
+        .await
+        .expect("GetStatement")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn the_same_quote_in_three_articles_is_one_statement_first_seen_in_the_earliest() {
+    let mut app = TestApp::spawn().await;
+    let mut client = statements_client(&app).await;
+    // Ingested latest first; punctuation and quote marks vary.
+    let c = ingest_one(
+        &mut app,
+        report(
+            "https://c.example/3",
+            "Outlet C",
+            day(6, 20),
+            "Tomas Ekwall",
+            "“We will not give up a single inch of our territory,” he said",
+        ),
+    )
+    .await;
+    let a = ingest_one(
+        &mut app,
+        report(
+            "https://a.example/1",
+            "Outlet A",
+            day(6, 18),
+            "Tomas Ekwall",
+            "We will not give up a single inch of our territory.",
+        ),
+    )
+    .await;
+    let b = ingest_one(
+        &mut app,
+        report(
+            "https://b.example/2",
+            "Outlet B",
+            day(6, 19),
+            "tomas ekwall",
+            "\"WE WILL NOT GIVE UP A SINGLE INCH OF OUR TERRITORY!\"",
+        ),
+    )
+    .await;
+    assert!(!a.statement_id.is_empty());
+    assert_eq!(a.statement_id, b.statement_id);
+    assert_eq!(a.statement_id, c.statement_id);
+    let s = get(&mut client, &a.statement_id).await.statement.unwrap();
+    assert_eq!(s.appearance_count, 3);
+    assert_eq!(s.outlet_count, 3);
+    let first = s.first_appearance.unwrap();
+    assert_eq!(
+        first.claim_id, a.id,
+        "the earliest publication, not the first ingested"
+    );
+    assert_eq!(first.url, "https://a.example/1");
+    assert_eq!(first.publisher.unwrap().name, "Outlet A");
+    assert_eq!(s.canonical_text, a.text);
+    let outlets: Vec<_> = s.outlets.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(outlets, ["Outlet A", "Outlet B", "Outlet C"]);
+    let apps = client
+        .list_appearances(pb::ListAppearancesRequest {
+            id: a.statement_id.clone(),
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let ids: Vec<_> = apps.claims.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids, [a.id.clone(), b.id.clone()]);
+    let rest = client
+        .list_appearances(pb::ListAppearancesRequest {
+            id: a.statement_id.clone(),
+            page_size: 2,
+            page_token: apps.next_page_token,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rest.claims[0].id, c.id);
+    assert!(rest.next_page_token.is_empty());
+    // ListClaims filters by statement.
+    let listed = app
+        .claims
+        .list_claims(pb::ListClaimsRequest {
+            statement: a.statement_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.claims.len(), 3);
+}
+
+#[tokio::test]
+async fn a_different_speaker_with_the_same_words_is_a_different_statement() {
+    let mut app = TestApp::spawn().await;
+    let words = "The port is open for business.";
+    let a = ingest_one(
+        &mut app,
+        report(
+            "https://a.example/1",
+            "A",
+            day(6, 18),
+            "Tomas Ekwall",
+            words,
+        ),
+    )
+    .await;
+    let b = ingest_one(
+        &mut app,
+        report("https://b.example/1", "B", day(6, 18), "Ana Veloso", words),
+    )
+    .await;
+    assert_ne!(a.statement_id, b.statement_id);
+}
+
+#[tokio::test]
+async fn a_trimmed_quote_joins_the_longer_one_but_a_negated_remark_does_not() {
+    let mut app = TestApp::spawn().await;
+    let long = "The joint administration of the islands is the only realistic path, and we will pursue it with patience.";
+    let a = ingest_one(
+        &mut app,
+        report("https://a.example/1", "A", day(6, 18), "Ana Veloso", long),
+    )
+    .await;
+    let trimmed = "the joint administration of the islands is the only realistic path";
+    let b = ingest_one(
+        &mut app,
+        report(
+            "https://b.example/1",
+            "B",
+            day(6, 19),
+            "Ana Veloso",
+            trimmed,
+        ),
+    )
+    .await;
+    assert_eq!(a.statement_id, b.statement_id);
+    let negated = "The joint administration of the islands is not the only realistic path.";
+    let c = ingest_one(
+        &mut app,
+        report(
+            "https://c.example/1",
+            "C",
+            day(6, 19),
+            "Ana Veloso",
+            negated,
+        ),
+    )
+    .await;
+    assert_ne!(a.statement_id, c.statement_id);
+    // Every decision is recorded with its score.
+    let rows: Vec<(String, Option<f64>)> =
+        sqlx::query_as("SELECT method, score FROM statement_decisions ORDER BY id")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(rows[0].0, "new");
+    assert_eq!(rows[1], ("contained".to_string(), Some(1.0)));
+    assert_eq!(rows[2].0, "new");
+}
+
+#[tokio::test]
+async fn concurrent_ingests_of_the_same_new_remark_make_one_statement() {
+    let app = TestApp::spawn().await;
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let mut client = app.claims.clone();
+            let req = report(
+                &format!("https://o{i}.example/x"),
+                &format!("Outlet {i}"),
+                day(6, 1 + i),
+                "Ana Veloso",
+                "Inflation has peaked; we are confident of that.",
+            );
+            tokio::spawn(async move { client.ingest_article(req).await })
+        })
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    for t in tasks {
+        let out = t.await.unwrap().expect("ingest").into_inner();
+        ids.insert(out.claims[0].statement_id.clone());
+    }
+    assert_eq!(ids.len(), 1, "one statement, not {}", ids.len());
+    assert_eq!(app.count("statements").await, 1);
+}
+
+#[tokio::test]
+async fn statements_list_by_speaker_and_subject_ordered_by_first_appearance_or_count() {
+    let mut app = TestApp::spawn().await;
+    let mut client = statements_client(&app).await;
+    for (i, d) in [18, 19, 20].into_iter().enumerate() {
+        ingest_one(
+            &mut app,
+            report(
+                &format!("https://x{i}.example/a"),
+                &format!("X{i}"),
+                day(6, d),
+                "Ana Veloso",
+                "Prices at the pump will come down by the end of the summer.",
+            ),
+        )
+        .await;
+    }
+    ingest_one(
+        &mut app,
+        report(
+            "https://y.example/a",
+            "Y",
+            day(6, 1),
+            "Ana Veloso",
+            "The central bank acted too late and too timidly.",
+        ),
+    )
+    .await;
+    ingest_one(
+        &mut app,
+        report(
+            "https://z.example/a",
+            "Z",
+            day(6, 2),
+            "Bo Li",
+            "Something else entirely, said by another person.",
+        ),
+    )
+    .await;
+    let list = |order: pb::StatementOrder| pb::ListStatementsRequest {
+        speaker: Some(person("Ana Veloso")),
+        subject: Some(pb::EntityRef {
+            name: "Valdoria".into(),
+            ..Default::default()
+        }),
+        order_by: order as i32,
+        page_size: 1,
+        ..Default::default()
+    };
+    let first = client
+        .list_statements(list(pb::StatementOrder::FirstAppearance))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        first.statements[0].canonical_text,
+        "The central bank acted too late and too timidly."
+    );
+    let second = client
+        .list_statements(pb::ListStatementsRequest {
+            page_token: first.next_page_token,
+            ..list(pb::StatementOrder::FirstAppearance)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.statements[0].appearance_count, 3);
+    assert!(second.next_page_token.is_empty());
+    let by_count = client
+        .list_statements(list(pb::StatementOrder::AppearanceCount))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_count.statements[0].appearance_count, 3);
+    let words = client
+        .list_statements(pb::ListStatementsRequest {
+            query: "central bank".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(words.statements.len(), 1);
+}
