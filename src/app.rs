@@ -11,7 +11,7 @@ use anyhow::Context;
 use http::header::HeaderName;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::server::HealthReporter;
 use tonic_health::ServingStatus;
 use tower_http::cors::{Any, CorsLayer};
@@ -22,7 +22,11 @@ use crate::api::entities::EntityApi;
 use crate::api::reviews::ReviewApi;
 use crate::api::statements::StatementApi;
 use crate::api::watch::EventHub;
+use crate::auth::layer::AuthLayer;
+use crate::auth::{AuthMode, Authenticator};
 use crate::config::ServeConfig;
+use crate::limits::{LimitLayer, Limits};
+use crate::metrics::RequestLayer;
 use crate::pb::v1::article_service_server::ArticleServiceServer;
 use crate::pb::v1::claim_service_server::ClaimServiceServer;
 use crate::pb::v1::entity_service_server::EntityServiceServer;
@@ -53,6 +57,22 @@ pub struct Application {
     max_message_bytes: usize,
     grace: Duration,
     watch_buffer: usize,
+    auth: AuthMode,
+    auth_cache_ttl: Duration,
+    limits: Limits,
+    tls: Option<ServerTlsConfig>,
+    metrics_listener: Option<TcpListener>,
+}
+
+/// PEM files of a TLS set-up (see [`Application::set_tls`]).
+#[derive(Debug, Clone)]
+pub struct TlsPem {
+    /// The server's certificate chain.
+    pub cert: Vec<u8>,
+    /// Its private key.
+    pub key: Vec<u8>,
+    /// CAs that client certificates must chain to (mutual TLS), if any.
+    pub client_ca: Option<Vec<u8>>,
 }
 
 impl Application {
@@ -90,7 +110,65 @@ impl Application {
         app.local_pg = local_pg;
         app.grace = Duration::from_secs(config.shutdown_grace_secs);
         app.watch_buffer = config.watch_buffer;
+        app.set_limits(Limits {
+            max_concurrent_requests: config.max_concurrent_requests,
+            request_timeout: (config.request_timeout_secs > 0)
+                .then(|| Duration::from_secs(config.request_timeout_secs)),
+        });
+        let mode = auth_mode(config, &app.store).await;
+        app.set_auth(mode, Duration::from_secs(config.auth_cache_secs));
+        if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+            let read = |p: &std::path::PathBuf| {
+                std::fs::read(p).with_context(|| format!("reading {}", p.display()))
+            };
+            let client_ca = config.tls_client_ca.as_ref().map(read).transpose()?;
+            app.set_tls(TlsPem {
+                cert: read(cert)?,
+                key: read(key)?,
+                client_ca,
+            })?;
+        }
+        if let Some(addr) = config.metrics_listen {
+            let bound = app.bind_metrics(addr).await?;
+            tracing::info!(addr = %bound, "Prometheus metrics at http://{bound}/metrics");
+        }
         Ok(app)
+    }
+
+    /// Turns authentication on or off (`with_store` starts with it off), with
+    /// the key cache's lifetime.
+    pub fn set_auth(&mut self, mode: AuthMode, cache_ttl: Duration) {
+        self.auth = mode;
+        self.auth_cache_ttl = cache_ttl;
+    }
+
+    /// Sets the request limits (`with_store` starts with the defaults).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    /// Serves TLS only (mutual TLS when `client_ca` is set). Fails at once
+    /// on an unusable certificate or key.
+    pub fn set_tls(&mut self, pem: TlsPem) -> anyhow::Result<()> {
+        let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(pem.cert, pem.key));
+        if let Some(ca) = pem.client_ca {
+            tls = tls.client_ca_root(Certificate::from_pem(ca));
+        }
+        Server::builder()
+            .tls_config(tls.clone())
+            .context("the TLS certificate or key is unusable")?;
+        self.tls = Some(tls);
+        Ok(())
+    }
+
+    /// Binds the Prometheus metrics listener; returns its address.
+    pub async fn bind_metrics(&mut self, addr: SocketAddr) -> anyhow::Result<SocketAddr> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("binding metrics on {addr}"))?;
+        let bound = listener.local_addr()?;
+        self.metrics_listener = Some(listener);
+        Ok(bound)
     }
 
     /// Binds a server over an existing (migrated) store: tests use this with
@@ -110,6 +188,11 @@ impl Application {
             max_message_bytes,
             grace: Duration::from_secs(10),
             watch_buffer: 1024,
+            auth: AuthMode::Off,
+            auth_cache_ttl: crate::auth::DEFAULT_CACHE_TTL,
+            limits: Limits::default(),
+            tls: None,
+            metrics_listener: None,
         })
     }
 
@@ -127,21 +210,40 @@ impl Application {
     /// for at most the grace period, closes the pool and stops a private
     /// PostgreSQL.
     pub async fn run_until(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (reporter, health) = tonic_health::server::health_reporter();
         let health_task = tokio::spawn(watch_health(self.store.clone(), reporter));
+        let metrics_task = self
+            .metrics_listener
+            .take()
+            .map(|l| tokio::spawn(crate::metrics::serve(l, self.store.clone())));
+        let auth = Authenticator::new(self.store.clone(), self.auth, self.auth_cache_ttl);
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         // Open watch streams end when this turns true, so the graceful
         // shutdown below is not held up by them.
         let (streams_stop, streams_stopped) = tokio::sync::watch::channel(false);
         let hub = EventHub::start(self.store.clone(), streams_stopped, self.watch_buffer);
         let routes = self.routes(health, hub)?;
-        let mut builder = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(tls) = self.tls.take() {
+            builder = builder.tls_config(tls).context("configuring TLS")?;
+        }
+        // Layers run outermost first: CORS and gRPC-Web translate browsers'
+        // requests; then ids/metrics/logs, load shedding and deadlines, and
+        // authentication, before any service sees the request.
+        let mut builder = builder
             .accept_http1(true)
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(20)))
             .layer(cors())
-            .layer(tonic_web::GrpcWebLayer::new());
+            // The web UI (GET/HEAD only; public, before gRPC-Web and auth).
+            .layer(crate::web::WebLayer)
+            .layer(tonic_web::GrpcWebLayer::new())
+            .layer(RequestLayer)
+            .layer(LimitLayer::new(self.limits))
+            .layer(AuthLayer::new(std::sync::Arc::new(auth)));
         let router = builder.add_routes(routes);
         let incoming = TcpListenerStream::new(self.listener);
         let mut server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
@@ -164,6 +266,9 @@ impl Application {
             }
         };
         health_task.abort();
+        if let Some(t) = metrics_task {
+            t.abort();
+        }
         self.store.close().await;
         if let Some(pg) = self.local_pg {
             let _ = tokio::task::spawn_blocking(move || pg.stop()).await;
@@ -230,8 +335,13 @@ impl Application {
 /// CORS for browsers calling over gRPC-Web: any origin, and the gRPC
 /// trailers exposed so the client can read statuses and error details.
 fn cors() -> CorsLayer {
-    let expose =
-        ["grpc-status", "grpc-message", "grpc-status-details-bin"].map(HeaderName::from_static);
+    let expose = [
+        "grpc-status",
+        "grpc-message",
+        "grpc-status-details-bin",
+        crate::metrics::REQUEST_ID_HEADER,
+    ]
+    .map(HeaderName::from_static);
     CorsLayer::new()
         .allow_origin(Any)
         .allow_headers(Any)
@@ -245,10 +355,12 @@ fn cors() -> CorsLayer {
 async fn watch_health(store: Store, reporter: HealthReporter) {
     let mut last: Option<bool> = None;
     loop {
-        let ok = matches!(
-            tokio::time::timeout(Duration::from_secs(2), store.ping()).await,
-            Ok(Ok(()))
-        );
+        let waited = match tokio::time::timeout(Duration::from_secs(2), store.ping_timed()).await {
+            Ok(Ok(w)) => Some(w),
+            _ => None,
+        };
+        crate::metrics::record_db_check(waited);
+        let ok = waited.is_some();
         if last != Some(ok) {
             if ok {
                 tracing::info!("database reachable: SERVING");
@@ -267,6 +379,39 @@ async fn watch_health(store: Store, reporter: HealthReporter) {
         }
         tokio::time::sleep(HEALTH_INTERVAL).await;
     }
+}
+
+/// The authentication mode `serve` runs with: off only when asked
+/// (`--insecure-no-auth`); on a loopback address, open until the first key
+/// exists; otherwise required. Says loudly what it chose.
+async fn auth_mode(config: &ServeConfig, store: &Store) -> AuthMode {
+    if config.insecure_no_auth {
+        tracing::warn!(
+            "AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach {} can read and \
+             change every record",
+            config.listen
+        );
+        return AuthMode::Off;
+    }
+    let any_key = store.any_api_key().await.unwrap_or(true);
+    if config.listen.ip().is_loopback() {
+        if !any_key {
+            tracing::warn!(
+                "NO API KEY EXISTS: serving WITHOUT authentication on the loopback address {} \
+                 until one is created (`claimdb keys create --name admin --role admin`); from \
+                 then on every claimdb RPC needs a key",
+                config.listen
+            );
+        }
+        return AuthMode::OpenUntilFirstKey;
+    }
+    if !any_key {
+        tracing::warn!(
+            "no API key exists: every claimdb RPC will be refused until one is created \
+             (`claimdb keys create --name admin --role admin`)"
+        );
+    }
+    AuthMode::Required
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -44,6 +44,8 @@ pub enum Command {
     Revisions(crate::cli::entities::RevisionsArgs),
     /// Run the built-in claim extractor over article files (no server needed).
     Extract(crate::cli::extract::ExtractArgs),
+    /// Create, list and revoke API keys (talks to the database directly).
+    Keys(crate::cli::keys::KeysArgs),
 }
 
 /// Settings of `claimdb serve`.
@@ -80,22 +82,62 @@ pub struct ServeConfig {
           default_value_t = crate::domain::statement::DEFAULT_SIMILARITY,
           value_parser = crate::domain::statement::parse_threshold)]
     pub statement_similarity: f64,
+    /// Serve without authentication. Without it, every claimdb RPC needs an
+    /// API key (`claimdb keys create`), except on a loopback address while
+    /// no key exists yet (see the README's "Security and limits").
+    #[arg(long, env = "CLAIMDB_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+    /// Seconds an API key look-up is cached: a revoked key keeps working on
+    /// a running server for at most this long.
+    #[arg(long, env = "CLAIMDB_AUTH_CACHE_SECS", default_value_t = 30)]
+    pub auth_cache_secs: u64,
+    /// TLS certificate chain (PEM); serves TLS only, with `--tls-key`.
+    #[arg(long, env = "CLAIMDB_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) of `--tls-cert`.
+    #[arg(long, env = "CLAIMDB_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// CA certificates (PEM) that client certificates must chain to: turns
+    /// on mutual TLS (clients without such a certificate cannot connect).
+    #[arg(long, env = "CLAIMDB_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Most requests in flight; more are refused at once with
+    /// RESOURCE_EXHAUSTED (0: no limit).
+    #[arg(long, env = "CLAIMDB_MAX_CONCURRENT_REQUESTS",
+          default_value_t = crate::limits::DEFAULT_MAX_CONCURRENT_REQUESTS)]
+    pub max_concurrent_requests: usize,
+    /// Seconds a request may take before it fails with DEADLINE_EXCEEDED
+    /// and its transaction is rolled back (0: no limit; `ImportArticles`
+    /// streams are exempt).
+    #[arg(long, env = "CLAIMDB_REQUEST_TIMEOUT_SECS",
+          default_value_t = crate::limits::DEFAULT_REQUEST_TIMEOUT_SECS)]
+    pub request_timeout_secs: u64,
+    /// Address for Prometheus metrics (`GET /metrics`); off when absent
+    /// (e.g. `127.0.0.1:9464`).
+    #[arg(long, env = "CLAIMDB_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl ServeConfig {
     /// The data directory to use: the flag, else the platform default.
     pub fn data_dir(&self) -> PathBuf {
-        if let Some(d) = &self.data_dir {
-            return d.clone();
+        match &self.data_dir {
+            Some(d) => d.clone(),
+            None => default_data_dir(),
         }
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } == 0 {
-            return PathBuf::from("/var/lib/claimdb");
-        }
-        let data_home = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        data_home.join("claimdb")
     }
+}
+
+/// The platform's default data directory: /var/lib/claimdb as root, else
+/// $XDG_DATA_HOME/claimdb (~/.local/share/claimdb).
+pub fn default_data_dir() -> PathBuf {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return PathBuf::from("/var/lib/claimdb");
+    }
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data_home.join("claimdb")
 }

@@ -8,6 +8,9 @@
 //!
 //! - [`config`]: one typed configuration per command (clap + environment).
 //! - [`app`]: the [`app::Application`]: binds, serves, shuts down.
+//! - [`auth`], [`limits`], [`metrics`]: the tower layers every request
+//!   passes (API keys and roles; load shedding and deadlines; request ids,
+//!   logs and Prometheus metrics).
 //! - [`domain`]: pure types and rules (no tonic, no sqlx): parsing of every
 //!   request into validated values, spans, fingerprints, page tokens.
 //! - [`store`]: the only code that speaks SQL; small functions over a
@@ -19,17 +22,22 @@
 //! - [`extract`]: the built-in rule-based claim extractor (pure functions).
 //! - [`cli`]: the `claimdb` command-line client subcommands.
 //! - [`pb`]: code generated from `proto/`.
+//! - [`web`]: the embedded web UI, served on the gRPC port.
 //!
 //! Dependencies point inwards: `api` and `store` depend on `domain`, never
 //! the other way round.
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod extract;
+pub mod limits;
+pub mod metrics;
 pub mod pb;
 pub mod pg_local;
 pub mod store;
 pub mod telemetry;
+pub mod web;

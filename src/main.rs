@@ -23,6 +23,7 @@ async fn main() -> ExitCode {
             .await
             .map(|()| true),
         Command::Extract(args) => claimdb::cli::extract::run(args).map(|()| true),
+        Command::Keys(args) => claimdb::cli::keys::run(args).await.map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

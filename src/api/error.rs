@@ -24,9 +24,24 @@ fn clip(mut s: String) -> String {
 }
 
 /// INVALID_ARGUMENT with a `google.rpc.BadRequest` naming every bad field.
+/// Violations are listed in full up to these limits; past them one more
+/// entry says how many were left out (statuses over ~16 KiB of headers are
+/// refused by HTTP/2 clients: STACK.md, trap 1).
+const MAX_DETAILED: usize = 100;
+const MAX_DETAIL_BYTES: usize = 8 * 1024;
+
+/// INVALID_ARGUMENT with a `google.rpc.BadRequest` naming every bad field
+/// (up to [`MAX_DETAILED`] of them, and the count of the rest).
 pub fn invalid(v: &Violations) -> Status {
     let mut details = ErrorDetails::new();
-    for f in v.list() {
+    let mut bytes = 0;
+    for (i, f) in v.list().iter().enumerate() {
+        bytes += f.field.len() + f.description.len();
+        if i == MAX_DETAILED || bytes > MAX_DETAIL_BYTES {
+            let rest = v.list().len() - i;
+            details.add_bad_request_violation("", format!("… and {rest} more violations"));
+            break;
+        }
         details.add_bad_request_violation(f.field.clone(), f.description.clone());
     }
     let n = v.list().len();

@@ -22,9 +22,13 @@ use crate::domain::Violations;
 /// Request header naming who makes a change; recorded in revisions.
 pub const ACTOR_HEADER: &str = "claimdb-actor";
 
-/// The actor of a request: the `claimdb-actor` header (trimmed, at most 200
-/// characters), or "anonymous".
+/// The actor of a request: the name of the API key it was authenticated
+/// with (see [`crate::auth`]); without authentication, the `claimdb-actor`
+/// header (trimmed, at most 200 characters), or "anonymous".
 pub fn actor<T>(req: &Request<T>) -> String {
+    if let Some(p) = req.extensions().get::<crate::auth::Principal>() {
+        return p.name.clone();
+    }
     req.metadata()
         .get(ACTOR_HEADER)
         .and_then(|v| v.to_str().ok())

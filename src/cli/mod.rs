@@ -9,5 +9,6 @@ pub mod entities;
 pub mod extract;
 pub mod ingest;
 pub mod json;
+pub mod keys;
 pub mod text;
 pub mod watch;

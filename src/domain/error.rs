@@ -76,6 +76,10 @@ pub fn check_len(v: &mut Violations, field: &str, value: &str, max: usize) {
     let n = value.chars().count();
     if n > max {
         v.push(field, format!("must be at most {max} characters (got {n})"));
+    } else if value.contains('\0') {
+        // PostgreSQL text cannot hold NUL: refuse it here, not as a
+        // database error.
+        v.push(field, "must not contain NUL characters");
     }
 }
 

@@ -13,8 +13,10 @@ mod entities;
 mod error;
 mod events;
 mod facade;
+mod facade_keys;
 mod facade_statements;
 mod import;
+mod keys;
 mod merge;
 mod resolve;
 mod reviews;
@@ -30,6 +32,7 @@ pub use events::{EventFilter, EventListener, PendingEvent, StoredEvent};
 pub use facade::{Directory, Ingested, Page};
 pub use facade_statements::{ExportedStatement, ImportOutcome, StatementView};
 pub use import::ItemOutcome;
+pub use keys::ApiKeyRow;
 pub use statements::SIMILARITY_SETTING;
 
 /// The embedded migrations (`migrations/`), applied at start-up. sqlx takes

@@ -174,7 +174,10 @@ impl TestApp {
     }
 
     /// Ingests a request, panicking on error.
-    pub(crate) async fn ingest(&mut self, req: pb::IngestArticleRequest) -> pb::IngestArticleResponse {
+    pub(crate) async fn ingest(
+        &mut self,
+        req: pb::IngestArticleRequest,
+    ) -> pb::IngestArticleResponse {
         self.claims
             .ingest_article(req)
             .await

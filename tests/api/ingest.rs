@@ -347,3 +347,65 @@ async fn a_missing_speaker_id_is_not_found_and_nothing_is_stored() {
     assert_eq!(app.count("articles").await, 0);
     let _ = person("unused");
 }
+
+#[tokio::test]
+async fn extract_claims_returns_claims_ready_to_ingest_and_stores_nothing() {
+    let mut app = TestApp::spawn().await;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/eval/article_04.txt"
+    ))
+    .unwrap();
+    let file = claimdb::extract::parse_article_file(&text);
+    let out = app
+        .claims
+        .extract_claims(pb::ExtractClaimsRequest {
+            text: file.body.clone(),
+            published_time: Some(day(3, 12)),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(out.extractor, "claimdb-rules");
+    assert!(out.claims.len() >= 8, "{} claims", out.claims.len());
+    let chars: Vec<char> = file.body.chars().collect();
+    for c in &out.claims {
+        let parts: Vec<String> = c
+            .spans
+            .iter()
+            .map(|s| chars[s.start as usize..s.end as usize].iter().collect())
+            .collect();
+        assert_eq!(parts.join(" "), c.text);
+        assert_eq!(c.provenance.as_ref().unwrap().extractor, "claimdb-rules");
+    }
+    assert_eq!(app.count("claims").await, 0);
+    // The same claims ingest as they are, alongside the article body.
+    let req = pb::IngestArticleRequest {
+        article: Some(pb::ArticleInput {
+            url: "https://e.com/extracted".into(),
+            body: file.body.clone(),
+            published_time: Some(day(3, 12)),
+            ..Default::default()
+        }),
+        claims: out.claims.clone(),
+        extract: false,
+    };
+    let stored = app.ingest(req).await;
+    assert_eq!(stored.claims.len(), out.claims.len());
+}
+
+#[tokio::test]
+async fn extraction_on_ingest_needs_a_body() {
+    let app = TestApp::spawn().await;
+    let req = pb::IngestArticleRequest {
+        article: Some(pb::ArticleInput {
+            url: "https://e.com/nobody".into(),
+            ..Default::default()
+        }),
+        claims: vec![],
+        extract: true,
+    };
+    let err = app.claims.clone().ingest_article(req).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(bad_fields(&err), ["article.body"]);
+}

@@ -6,9 +6,13 @@
 //! `TEST_DATABASE_URL` when set.
 
 mod articles;
+mod auth;
+mod bad_input;
 mod claimreview;
 mod claims;
+mod cli;
 mod entities;
+mod faults;
 mod health;
 mod helpers;
 mod history;
@@ -17,5 +21,6 @@ mod ingest;
 mod merges;
 mod readme;
 mod statements;
+mod tls;
 mod transport;
 mod watch;

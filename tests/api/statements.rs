@@ -7,7 +7,7 @@ use tonic::transport::Channel;
 use crate::helpers::{day, org, person, TestApp};
 
 /// A statement client on the app's server.
-pub async fn statements_client(app: &TestApp) -> StatementServiceClient<Channel> {
+pub(crate) async fn statements_client(app: &TestApp) -> StatementServiceClient<Channel> {
     StatementServiceClient::connect(format!("http://{}", app.addr))
         .await
         .expect("connecting the statement client")
@@ -15,7 +15,10 @@ pub async fn statements_client(app: &TestApp) -> StatementServiceClient<Channel>
 
 /// An article by `outlet` published on `published` with one direct claim
 /// (no body, so no spans).
-pub fn report(
+// Other engineers add fields to IngestArticleRequest; the update keeps this
+// compiling either way.
+#[allow(clippy::needless_update)]
+pub(crate) fn report(
     url: &str,
     outlet: &str,
     published: prost_types::Timestamp,
@@ -51,7 +54,7 @@ pub fn report(
 }
 
 /// Ingests a one-claim report and returns the claim.
-pub async fn ingest_one(app: &mut TestApp, req: pb::IngestArticleRequest) -> pb::Claim {
+pub(crate) async fn ingest_one(app: &mut TestApp, req: pb::IngestArticleRequest) -> pb::Claim {
     app.ingest(req).await.claims.remove(0)
 }
 
@@ -329,4 +332,27 @@ async fn statements_list_by_speaker_and_subject_ordered_by_first_appearance_or_c
         .unwrap()
         .into_inner();
     assert_eq!(words.statements.len(), 1);
+}
+
+#[tokio::test]
+async fn the_rust_trigram_similarity_agrees_with_pg_trgm_on_the_labelled_pairs() {
+    use claimdb::domain::statement::{normalize_text, similarity};
+    let app = TestApp::spawn().await;
+    let fixture = include_str!("../fixtures/statement_pairs.jsonl");
+    for line in fixture.lines().filter(|l| !l.trim().is_empty()) {
+        let pair: serde_json::Value = serde_json::from_str(line).unwrap();
+        let a = normalize_text(pair["a"].as_str().unwrap());
+        let b = normalize_text(pair["b"].as_str().unwrap());
+        let pg: f32 = sqlx::query_scalar("SELECT similarity($1, $2)")
+            .bind(&a)
+            .bind(&b)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+        let ours = similarity(&a, &b);
+        assert!(
+            (ours - f64::from(pg)).abs() < 1e-4,
+            "{a:?} / {b:?}: {ours} vs {pg}"
+        );
+    }
 }
