@@ -44,6 +44,10 @@ pub enum Command {
     Revisions(crate::cli::entities::RevisionsArgs),
     /// Run the built-in claim extractor over article files (no server needed).
     Extract(crate::cli::extract::ExtractArgs),
+    /// Export statements and their verdicts as schema.org ClaimReview JSON-LD.
+    Export(crate::cli::claimreview::ExportArgs),
+    /// Import ClaimReview JSON-LD (the format fact-checkers publish).
+    Import(crate::cli::claimreview::ImportArgs),
     /// Create, list and revoke API keys (talks to the database directly).
     Keys(crate::cli::keys::KeysArgs),
 }

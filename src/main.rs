@@ -23,6 +23,8 @@ async fn main() -> ExitCode {
             .await
             .map(|()| true),
         Command::Extract(args) => claimdb::cli::extract::run(args).map(|()| true),
+        Command::Export(args) => claimdb::cli::claimreview::export(args).await.map(|()| true),
+        Command::Import(args) => claimdb::cli::claimreview::import(args).await.map(|()| true),
         Command::Keys(args) => claimdb::cli::keys::run(args).await.map(|()| true),
     };
     match result {

@@ -297,7 +297,7 @@ impl Observation {
             metrics::counter!("claimdb_ingest_articles_total").increment(1);
         }
         let _e = self.span.enter();
-        let ms = elapsed.as_secs_f64() * 1000.0;
+        let ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
         match code {
             Code::Ok => tracing::debug!(?code, ms, "request done"),
             Code::Internal

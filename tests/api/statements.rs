@@ -356,3 +356,69 @@ async fn the_rust_trigram_similarity_agrees_with_pg_trgm_on_the_labelled_pairs()
         );
     }
 }
+
+/// One labelled pair of `tests/fixtures/statement_pairs.jsonl`.
+#[derive(serde::Deserialize)]
+struct Pair {
+    kind: String,
+    same_speaker: bool,
+    same: bool,
+    a: String,
+    b: String,
+}
+
+/// Precision and recall of the matching rule on the labelled pairs at
+/// several thresholds; `cargo test --test api statement_pairs -- --nocapture`
+/// prints the table quoted in docs/STATEMENTS.md.
+#[test]
+fn statement_pairs_precision_and_recall() {
+    use claimdb::domain::statement::{match_score, normalize_text, DEFAULT_SIMILARITY};
+    let pairs: Vec<Pair> = include_str!("../fixtures/statement_pairs.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("a labelled pair"))
+        .collect();
+    assert!(pairs.len() >= 40);
+    let scored: Vec<(&Pair, f64)> = pairs
+        .iter()
+        .map(|p| {
+            let score = if p.same_speaker {
+                match_score(&normalize_text(&p.a), &normalize_text(&p.b)).0
+            } else {
+                0.0 // different speakers never share a statement
+            };
+            (p, score)
+        })
+        .collect();
+    println!("threshold  tp  fp  fn  tn  precision  recall  f1");
+    let mut at_default = (0.0, 0.0);
+    for t in [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9] {
+        let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
+        for (p, s) in &scored {
+            match (*s >= t, p.same) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fn_ += 1,
+                (false, false) => tn += 1,
+            }
+        }
+        let precision = tp as f64 / (tp + fp).max(1) as f64;
+        let recall = tp as f64 / (tp + fn_).max(1) as f64;
+        let f1 = 2.0 * precision * recall / (precision + recall).max(1e-9);
+        println!("{t:>9.2}  {tp:>2}  {fp:>2}  {fn_:>2}  {tn:>2}  {precision:>9.3}  {recall:>6.3}  {f1:.3}");
+        if t == DEFAULT_SIMILARITY {
+            at_default = (precision, recall);
+        }
+    }
+    for (p, s) in &scored {
+        let hit = *s >= DEFAULT_SIMILARITY;
+        if hit != p.same {
+            println!("miss at default: {} {s:.3} {:?} / {:?}", p.kind, p.a, p.b);
+        }
+    }
+    assert!(
+        at_default.0 >= 0.95,
+        "precision at the default {at_default:?}"
+    );
+    assert!(at_default.1 >= 0.85, "recall at the default {at_default:?}");
+}
