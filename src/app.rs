@@ -402,10 +402,14 @@ async fn auth_mode(config: &ServeConfig, store: &Store) -> AuthMode {
                  then on every claimdb RPC needs a key",
                 config.listen
             );
+        } else {
+            tracing::info!("authentication on: every claimdb RPC needs an API key");
         }
         return AuthMode::OpenUntilFirstKey;
     }
-    if !any_key {
+    if any_key {
+        tracing::info!("authentication on: every claimdb RPC needs an API key");
+    } else {
         tracing::warn!(
             "no API key exists: every claimdb RPC will be refused until one is created \
              (`claimdb keys create --name admin --role admin`)"

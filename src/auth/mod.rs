@@ -259,10 +259,15 @@ impl Authenticator {
             tracing::warn!(error = %e, "API key check failed");
             Status::unavailable("cannot check API keys right now; retry")
         })?;
-        if any {
-            tracing::warn!("an API key exists now: authentication is required from here on");
+        let mut cached = lock(&self.any_key);
+        if cached.map(|(_, before)| before) != Some(any) {
+            if any {
+                tracing::warn!("an API key exists: authentication is required from now on");
+            } else {
+                tracing::warn!("no API key exists: serving without authentication (loopback)");
+            }
         }
-        *lock(&self.any_key) = Some((Instant::now(), any));
+        *cached = Some((Instant::now(), any));
         Ok(any)
     }
 }
