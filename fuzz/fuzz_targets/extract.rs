@@ -9,7 +9,9 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let file = parse_article_file(&text);
     let chars: Vec<char> = file.body.chars().collect();
-    let opts = ExtractOptions { published: file.published };
+    let opts = ExtractOptions {
+        published: file.published,
+    };
     for claim in extract(&file.body, &opts) {
         let parts: Vec<String> = claim
             .spans

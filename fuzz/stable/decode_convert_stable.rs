@@ -103,6 +103,9 @@ const INTERESTING: [&[u8]; 10] = [
 
 fn mutate(rng: &mut Rng, input: &mut Vec<u8>, seeds: &[Vec<u8>]) {
     for _ in 0..=rng.below(8) {
+        if input.is_empty() {
+            input.push(rng.next() as u8);
+        }
         let len = input.len();
         match rng.below(8) {
             0 if len > 1 => {

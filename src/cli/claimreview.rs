@@ -3,24 +3,18 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
-use tonic::transport::Channel;
 
 use super::client::status_error;
 use crate::pb::v1 as pb;
-use crate::pb::v1::statement_service_client::StatementServiceClient;
-
-/// Largest message sent or received (a big export).
-const MAX_MESSAGE: usize = 64 << 20;
 
 /// Arguments of `claimdb export`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportArgs {
-    /// The claimdb server (`host:port` or `http://host:port`).
-    #[arg(long, env = "CLAIMDB_SERVER", default_value = "http://127.0.0.1:50051")]
-    pub server: String,
+    /// The server and API key.
+    #[command(flatten)]
+    pub server: super::client::ServerArgs,
     /// Export these statements (repeatable). Without it, every statement
     /// matching the filters below is exported.
     #[arg(long = "statement")]
@@ -42,30 +36,15 @@ pub struct ExportArgs {
 /// Arguments of `claimdb import`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ImportArgs {
-    /// The claimdb server (`host:port` or `http://host:port`).
-    #[arg(long, env = "CLAIMDB_SERVER", default_value = "http://127.0.0.1:50051")]
-    pub server: String,
+    /// The server and API key.
+    #[command(flatten)]
+    pub server: super::client::ServerArgs,
     /// The ClaimReview JSON-LD file (one object, an array, or an `@graph`);
     /// `-` reads standard input.
     pub input: PathBuf,
     /// Who is importing (recorded in every revision).
     #[arg(long, env = "CLAIMDB_ACTOR", default_value = "claimdb-cli")]
     pub actor: String,
-}
-
-fn connect(server: &str) -> anyhow::Result<StatementServiceClient<Channel>> {
-    let url = if server.contains("://") {
-        server.to_string()
-    } else {
-        format!("http://{server}")
-    };
-    let channel = Channel::from_shared(url.clone())
-        .with_context(|| format!("{url} is not a server address"))?
-        .connect_timeout(Duration::from_secs(10))
-        .connect_lazy();
-    Ok(StatementServiceClient::new(channel)
-        .max_decoding_message_size(MAX_MESSAGE)
-        .max_encoding_message_size(MAX_MESSAGE))
 }
 
 /// A speaker given as an id or a name.
@@ -85,7 +64,7 @@ fn speaker_ref(raw: &str) -> pb::EntityRef {
 
 /// Exports statements as one JSON array of ClaimReview objects.
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-    let mut client = connect(&args.server)?;
+    let mut client = args.server.statements()?;
     let mut docs: Vec<serde_json::Value> = Vec::new();
     let mut token = String::new();
     loop {
@@ -134,7 +113,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         std::fs::read_to_string(&args.input)
             .with_context(|| format!("reading {}", args.input.display()))?
     };
-    let mut client = connect(&args.server)?;
+    let mut client = args.server.statements()?;
     let mut request = tonic::Request::new(pb::ImportClaimReviewsRequest { json_ld });
     if let Ok(actor) = args.actor.parse() {
         request

@@ -23,6 +23,7 @@ use crate::helpers::{article, day, fresh_database, wait_for};
 /// A server with authentication on, over a fresh database.
 pub(crate) struct SecureApp {
     pub(crate) store: Store,
+    pub(crate) addr: std::net::SocketAddr,
     channel: Channel,
     _stop: oneshot::Sender<()>,
 }
@@ -48,6 +49,7 @@ impl SecureApp {
             .expect("connecting");
         Self {
             store,
+            addr,
             channel,
             _stop: tx,
         }

@@ -198,7 +198,10 @@ async fn the_cli_exports_to_a_file_and_imports_it_into_another_server() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("reviews.jsonld");
     export(ExportArgs {
-        server: format!("http://{}", app.addr),
+        server: claimdb::cli::client::ServerArgs {
+            server: format!("http://{}", app.addr),
+            api_key: None,
+        },
         statements: Vec::new(),
         speaker: Some("Ana Veloso".into()),
         query: None,
@@ -209,7 +212,10 @@ async fn the_cli_exports_to_a_file_and_imports_it_into_another_server() {
     .expect("export");
     let fresh = TestApp::spawn().await;
     import(ImportArgs {
-        server: fresh.addr.to_string(),
+        server: claimdb::cli::client::ServerArgs {
+            server: fresh.addr.to_string(),
+            api_key: None,
+        },
         input: path,
         actor: "cli-test".into(),
     })

@@ -224,3 +224,37 @@ async fn extract_runs_locally_in_the_scorers_format() {
     }
     assert!(n >= 10);
 }
+
+#[tokio::test]
+async fn the_cli_sends_its_api_key_to_a_server_that_requires_one() {
+    use claimdb::auth::AuthMode;
+    let app =
+        crate::auth::SecureApp::spawn(AuthMode::Required, std::time::Duration::from_secs(30)).await;
+    let key = app.key("cli-writer", "writer").await;
+    let run = |key: Option<String>| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_claimdb"));
+        cmd.args(["ingest", "examples/worked_example.json"])
+            .env("CLAIMDB_SERVER", app.addr.to_string())
+            .env_remove("CLAIMDB_API_KEY")
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        if let Some(k) = key {
+            cmd.env("CLAIMDB_API_KEY", k);
+        }
+        cmd
+    };
+    let without = run(None).output().await.unwrap();
+    assert!(!without.status.success());
+    assert!(String::from_utf8_lossy(&without.stderr).contains("Unauthenticated"));
+    let with = run(Some(key)).output().await.unwrap();
+    assert!(
+        with.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    let revs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM claim_revisions WHERE actor = 'cli-writer'")
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(revs, 5, "revisions record the key's name");
+}

@@ -228,7 +228,9 @@ async fn acknowledged_writes_survive_postgres_restarts_sigkill_and_sigterm() {
     acks_resume(&ledger, 20, Duration::from_secs(60)).await;
 
     let (mut pg_outages, mut kills) = (0, 0);
-    let mut recoveries: Vec<(String, Duration)> = Vec::new();
+    // (time to UNAVAILABLE, time to writes again) per PostgreSQL outage,
+    // and time to writes again per server kill.
+    let (mut outages, mut restarts) = (Vec::new(), Vec::new());
     loop {
         // Fault: PostgreSQL stops (immediate mode: like a crash) under load.
         let pg = LocalPostgres::start(dir.path(), &LocalOptions::default())
@@ -252,10 +254,7 @@ async fn acknowledged_writes_survive_postgres_restarts_sigkill_and_sigterm() {
         let fail_fast = down.elapsed();
         pg.restart().unwrap();
         let back = acks_resume(&ledger, 5, Duration::from_secs(60)).await;
-        recoveries.push((
-            format!("postgres restart (UNAVAILABLE within {fail_fast:.1?})"),
-            back,
-        ));
+        outages.push((fail_fast, back));
         wait_for(Duration::from_secs(20), "SERVING again", || async {
             health(addr).await == Some(serving)
         })
@@ -268,7 +267,7 @@ async fn acknowledged_writes_survive_postgres_restarts_sigkill_and_sigterm() {
         kills += 1;
         (child, _) = start_server(dir.path(), addr.port()).await;
         let back = acks_resume(&ledger, 5, Duration::from_secs(90)).await;
-        recoveries.push(("server SIGKILL + restart".into(), back));
+        restarts.push(back);
 
         if started.elapsed() >= soak {
             break;
@@ -328,16 +327,30 @@ async fn acknowledged_writes_survive_postgres_restarts_sigkill_and_sigterm() {
         "RELIABILITY: {writers} writers for {elapsed:.1?}; faults: {pg_outages} PostgreSQL \
          stop/start, {kills} server SIGKILL+restart, 1 SIGTERM; writes sent {}, acknowledged {}, \
          acknowledged found {}, failed {failed} {:?}, failed-but-stored {failed_but_stored}, \
-         half-stored {}; recoveries {recoveries:?}",
+         half-stored {}; PostgreSQL down: UNAVAILABLE after {}, writes again {} after its return; \
+         server killed: writes again {} after the restart began (median / max)",
         l.sent.len(),
         l.acked.len(),
         l.acked.len() - missing.len(),
         l.failed,
         half.len(),
+        spread(outages.iter().map(|o| o.0)),
+        spread(outages.iter().map(|o| o.1)),
+        spread(restarts.iter().copied()),
     );
     assert!(missing.is_empty(), "acknowledged but missing: {missing:?}");
     assert!(half.is_empty(), "half-stored articles: {half:?}");
     assert!(l.acked.len() >= 30, "the load ran");
+}
+
+/// "median / max" of durations.
+fn spread(d: impl Iterator<Item = Duration>) -> String {
+    let mut v: Vec<Duration> = d.collect();
+    v.sort();
+    match (v.get(v.len() / 2), v.last()) {
+        (Some(m), Some(x)) => format!("{:.2} s / {:.2} s", m.as_secs_f64(), x.as_secs_f64()),
+        _ => "n/a".into(),
+    }
 }
 
 /// Starts an in-process server with `limits` and metrics on; returns its

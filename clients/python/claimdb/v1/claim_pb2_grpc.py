@@ -28,8 +28,10 @@ if _version_not_supported:
 class ClaimServiceStub:
     """Stores articles with their claims and answers claim-history questions.
 
-    Writes record an actor: the value of the `claimdb-actor` request header
-    (or "anonymous"). Every change appends a revision; nothing is ever deleted.
+    Writes record an actor: the name of the API key that made the call (or,
+    on a server running without authentication, the `claimdb-actor` request
+    header, else "anonymous"). Every change appends a revision; nothing is
+    ever deleted.
     """
 
     def __init__(self, channel):
@@ -88,8 +90,10 @@ class ClaimServiceStub:
 class ClaimServiceServicer:
     """Stores articles with their claims and answers claim-history questions.
 
-    Writes record an actor: the value of the `claimdb-actor` request header
-    (or "anonymous"). Every change appends a revision; nothing is ever deleted.
+    Writes record an actor: the name of the API key that made the call (or,
+    on a server running without authentication, the `claimdb-actor` request
+    header, else "anonymous"). Every change appends a revision; nothing is
+    ever deleted.
     """
 
     def IngestArticle(self, request, context):
@@ -228,8 +232,10 @@ def add_ClaimServiceServicer_to_server(servicer, server):
 class ClaimService:
     """Stores articles with their claims and answers claim-history questions.
 
-    Writes record an actor: the value of the `claimdb-actor` request header
-    (or "anonymous"). Every change appends a revision; nothing is ever deleted.
+    Writes record an actor: the name of the API key that made the call (or,
+    on a server running without authentication, the `claimdb-actor` request
+    header, else "anonymous"). Every change appends a revision; nothing is
+    ever deleted.
     """
 
     @staticmethod

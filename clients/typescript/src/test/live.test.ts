@@ -40,7 +40,7 @@ async function speakerHistory(db: Claimdb, name: string): Promise<Claim[]> {
 
 for (const protocol of ["grpc", "grpc-web"] as const) {
   describe(`over ${protocol}`, () => {
-    const db = connect({ server, protocol, actor: `node-test-${protocol}`, apiKey: "test-key" });
+    const db = connect({ server, protocol, actor: `node-test-${protocol}`, apiKey: process.env.CLAIMDB_API_KEY });
 
     it("ingests the worked example and lists Tomas Ekwall's history, every page", async () => {
       const stored = await db.claims.ingestArticle(workedExample);

@@ -1460,8 +1460,10 @@ export const ClaimOrderSchema: GenEnum<ClaimOrder> = /*@__PURE__*/
 /**
  * Stores articles with their claims and answers claim-history questions.
  *
- * Writes record an actor: the value of the `claimdb-actor` request header
- * (or "anonymous"). Every change appends a revision; nothing is ever deleted.
+ * Writes record an actor: the name of the API key that made the call (or,
+ * on a server running without authentication, the `claimdb-actor` request
+ * header, else "anonymous"). Every change appends a revision; nothing is
+ * ever deleted.
  *
  * @generated from service claimdb.v1.ClaimService
  */
