@@ -52,9 +52,10 @@ const BUCKETS: [f64; 14] = [
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
+        // `set_buckets` fails only for an empty list; fall back to summaries.
         let recorder = PrometheusBuilder::new()
             .set_buckets(&BUCKETS)
-            .expect("static buckets are not empty")
+            .unwrap_or_else(|_| PrometheusBuilder::new())
             .build_recorder();
         let handle = recorder.handle();
         // Fails only when another recorder is installed; then ours just
@@ -191,7 +192,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let id = caller_request_id(&req).unwrap_or_else(|| {
             HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
-                .expect("a UUID is a valid header value")
+                .unwrap_or_else(|_| HeaderValue::from_static("unknown"))
         });
         req.headers_mut().insert(REQUEST_ID_HEADER, id.clone());
         let rpc = rpc_label(req.uri().path());

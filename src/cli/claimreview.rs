@@ -47,21 +47,6 @@ pub struct ImportArgs {
     pub actor: String,
 }
 
-/// A speaker given as an id or a name.
-fn speaker_ref(raw: &str) -> pb::EntityRef {
-    if uuid::Uuid::parse_str(raw.trim()).is_ok() {
-        pb::EntityRef {
-            id: raw.trim().into(),
-            ..Default::default()
-        }
-    } else {
-        pb::EntityRef {
-            name: raw.into(),
-            ..Default::default()
-        }
-    }
-}
-
 /// Exports statements as one JSON array of ClaimReview objects.
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let mut client = args.server.statements()?;
@@ -69,7 +54,7 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let mut token = String::new();
     loop {
         let list = pb::ListStatementsRequest {
-            speaker: args.speaker.as_deref().map(speaker_ref),
+            speaker: args.speaker.as_deref().map(super::claims::entity_ref),
             query: args.query.clone().unwrap_or_default(),
             page_size: args.page_size,
             page_token: token.clone(),

@@ -106,13 +106,7 @@ pub async fn run_revisions(args: RevisionsArgs) -> anyhow::Result<()> {
                 );
                 continue;
             }
-            let change = pb::RevisionChange::try_from(r.change)
-                .map(|c| {
-                    c.as_str_name()
-                        .trim_start_matches("REVISION_CHANGE_")
-                        .to_lowercase()
-                })
-                .unwrap_or_default();
+            let change = super::watch::change_label(r.change);
             let when = r
                 .record_time
                 .as_ref()

@@ -45,8 +45,9 @@ pub struct WatchArgs {
     pub server: ServerArgs,
 }
 
-fn change(e: &pb::WatchClaimsResponse) -> String {
-    pb::RevisionChange::try_from(e.change)
+/// A revision change as a short lower-case word ("created", "corrected").
+pub fn change_label(change: i32) -> String {
+    pb::RevisionChange::try_from(change)
         .map(|c| {
             c.as_str_name()
                 .trim_start_matches("REVISION_CHANGE_")
@@ -104,7 +105,7 @@ fn print_event(e: &pb::WatchClaimsResponse, json: bool) -> anyhow::Result<()> {
             to_json("claimdb.v1.WatchClaimsResponse", e).context("rendering an event")?
         );
     } else if let Some(c) = &e.claim {
-        println!("{:<10} {}", change(e), row(c));
+        println!("{:<10} {}", change_label(e.change), row(c));
     }
     Ok(())
 }

@@ -52,13 +52,7 @@ fn all_refs<'a>(article: &'a NewArticle, claims: &'a [NewClaim]) -> Vec<&'a Enti
 pub(super) fn lock_keys_for(article: &NewArticle, claims: &[NewClaim]) -> Vec<String> {
     all_refs(article, claims)
         .into_iter()
-        .filter_map(|r| match r {
-            EntityRef::Id(_) => None,
-            EntityRef::External { external_id, .. } => Some(format!("x:{external_id}")),
-            EntityRef::Name { name, .. } => {
-                Some(format!("n:{}", crate::domain::text::fold_name(name)))
-            }
-        })
+        .filter_map(super::resolve::lock_key)
         .chain([format!("u:{}", article.url)])
         .collect()
 }

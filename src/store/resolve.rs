@@ -25,7 +25,7 @@ pub(super) struct Resolver<'a> {
 }
 
 /// The advisory-lock key of a reference that may create an entity.
-fn lock_key(r: &EntityRef) -> Option<String> {
+pub(super) fn lock_key(r: &EntityRef) -> Option<String> {
     match r {
         EntityRef::Id(_) => None,
         EntityRef::External { external_id, .. } => Some(format!("x:{external_id}")),
