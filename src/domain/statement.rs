@@ -269,6 +269,67 @@ pub fn speaker_key(ids: &[Uuid]) -> String {
     ids.join(",")
 }
 
+/// How many shingles a [`sketch`] keeps.
+pub const SKETCH_SIZE: usize = 8;
+
+/// Function words: a word pair made only of these ("of the", "it is") says
+/// nothing about which remark a text is, so sketches skip it.
+const STOPWORDS: [&str; 48] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have",
+    "he", "her", "his", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our",
+    "she", "so", "that", "the", "their", "them", "there", "they", "this", "to", "us", "was", "we",
+    "were", "which", "will", "with", "you", "your",
+];
+
+/// FNV-1a, 64 bits: stable across platforms and releases, which matters
+/// because sketches are stored.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in *part {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        // Separator, so ("ab", "c") and ("a", "bc") differ.
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The candidate-lookup keys of a normalized remark by a speaker set: a
+/// bottom-k sketch (k = [`SKETCH_SIZE`]) of its word pairs, each key salted
+/// with the speaker key. Two remarks are worth scoring with [`match_score`]
+/// only when their sketches share a key, which an index answers without
+/// reading the speaker's whole history.
+///
+/// Why it finds what matching accepts: repunctuated and re-cased quotes
+/// normalize to the same words (same sketch); a trimmed quote keeps runs of
+/// at least three words, so its word pairs are a subset of the long one's,
+/// and the long text's smallest pair hashes fall inside the short one's
+/// with probability 1 - (1 - share)^k; small edits change few pairs. The
+/// labelled pairs in `tests/fixtures/statement_pairs.jsonl` check it.
+pub fn sketch(speaker_key: &str, normalized: &str) -> Vec<i64> {
+    let words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+    let is_stop = |w: &str| STOPWORDS.contains(&w);
+    let mut hashes: Vec<u64> = words
+        .windows(2)
+        .filter(|p| !(is_stop(p[0]) && is_stop(p[1])))
+        .map(|p| fnv1a(&[p[0].as_bytes(), p[1].as_bytes()]))
+        .collect();
+    if hashes.is_empty() {
+        // Nothing but function words, or a single word: use the words.
+        hashes = words.iter().map(|w| fnv1a(&[w.as_bytes()])).collect();
+    }
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes.truncate(SKETCH_SIZE);
+    hashes
+        .into_iter()
+        .map(|h| fnv1a(&[speaker_key.as_bytes(), &h.to_le_bytes()]) as i64)
+        .collect()
+}
+
 /// A statement with its aggregates, as the store returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Statement {
@@ -492,5 +553,53 @@ mod tests {
                 "the joint administration is the only path"
             ) > 0.9
         );
+    }
+
+    #[test]
+    fn sketches_share_a_key_for_every_labelled_same_remark() {
+        let raw = include_str!("../../tests/fixtures/statement_pairs.jsonl");
+        let mut same: Vec<(String, String)> = Vec::new();
+        for line in raw.lines().filter(|l| !l.trim().is_empty()) {
+            let pair: serde_json::Value = serde_json::from_str(line).unwrap();
+            let (a, b) = (
+                normalize_text(pair["a"].as_str().unwrap()),
+                normalize_text(pair["b"].as_str().unwrap()),
+            );
+            if pair["same"].as_bool().unwrap() {
+                // Every pair matching accepts must be found as a candidate.
+                if match_score(&a, &b).0 >= DEFAULT_SIMILARITY {
+                    let (sa, sb) = (sketch("k", &a), sketch("k", &b));
+                    assert!(sa.iter().any(|x| sb.contains(x)), "{a:?} / {b:?}");
+                }
+                same.push((a, b));
+            }
+        }
+        assert_eq!(same.len(), 30);
+        // And it must filter: different remarks by the same speakers rarely
+        // share a key (the fixture's remarks are all on related topics).
+        let (mut cross, mut sharing) = (0, 0);
+        for (i, (a, _)) in same.iter().enumerate() {
+            for (j, (_, b)) in same.iter().enumerate() {
+                if i != j {
+                    cross += 1;
+                    let (sa, sb) = (sketch("k", a), sketch("k", b));
+                    sharing += usize::from(sa.iter().any(|x| sb.contains(x)));
+                }
+            }
+        }
+        assert!(
+            sharing * 20 < cross,
+            "{sharing} of {cross} unrelated pairs share a key"
+        );
+    }
+
+    #[test]
+    fn sketch_keys_depend_on_the_speaker_set() {
+        let t = normalize_text("the port is open for business");
+        assert_eq!(sketch("a", &t), sketch("a", &t));
+        assert!(sketch("a", &t).iter().all(|k| !sketch("b", &t).contains(k)));
+        assert!(sketch("a", &t).len() <= SKETCH_SIZE);
+        assert_eq!(sketch("a", "").len(), 0);
+        assert_eq!(sketch("a", "yes").len(), 1);
     }
 }

@@ -64,6 +64,25 @@ pub(super) async fn find_by_url(
     Ok(row.map(Article::from))
 }
 
+/// The articles stored under any of `urls`, with their bodies, by URL.
+pub(super) async fn find_by_urls(
+    conn: &mut PgConnection,
+    urls: &[&str],
+) -> Result<std::collections::HashMap<String, Article>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM articles a WHERE a.url = ANY($1)",
+        columns(true)
+    );
+    let rows: Vec<ArticleRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(urls)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.url.clone(), Article::from(r)))
+        .collect())
+}
+
 /// One article by id, with its body.
 pub(super) async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Article>, StoreError> {
     let sql = format!("SELECT {} FROM articles a WHERE a.id = $1", columns(true));
@@ -85,42 +104,55 @@ pub(super) async fn body(conn: &mut PgConnection, id: Uuid) -> Result<String, St
     )
 }
 
-/// Inserts a new article.
-pub(super) async fn insert(
+/// Inserts new articles (distinct URLs, none stored) in one statement.
+pub(super) async fn insert_many(
     conn: &mut PgConnection,
-    new: &NewArticle,
-    publisher_id: Option<Uuid>,
+    new: &[(&NewArticle, Option<Uuid>)],
     now: DateTime<Utc>,
-) -> Result<Article, StoreError> {
-    let id = Uuid::now_v7();
+) -> Result<Vec<Article>, StoreError> {
+    let articles: Vec<Article> = new
+        .iter()
+        .map(|(a, publisher_id)| Article {
+            id: Uuid::now_v7(),
+            url: a.url.clone(),
+            title: a.title.clone(),
+            publisher_id: *publisher_id,
+            published_time: a.published_time,
+            language: a.language.clone(),
+            body: a.body.clone(),
+            body_sha256: body_sha256(&a.body),
+            claim_count: 0,
+            create_time: now,
+        })
+        .collect();
+    if articles.is_empty() {
+        return Ok(articles);
+    }
+    let col = |f: fn(&Article) -> &str| -> Vec<&str> { articles.iter().map(f).collect() };
     sqlx::query(
         "INSERT INTO articles (id, url, title, publisher_id, published_time, language, body, \
-         body_sha256, sort_time, create_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         body_sha256, sort_time, create_time) \
+         SELECT i, u, t, p, pt, l, b, h, coalesce(pt, $9), $9 FROM unnest($1::uuid[], $2::text[], \
+           $3::text[], $4::uuid[], $5::timestamptz[], $6::text[], $7::text[], $8::text[]) \
+         AS x(i, u, t, p, pt, l, b, h)",
     )
-    .bind(id)
-    .bind(&new.url)
-    .bind(&new.title)
-    .bind(publisher_id)
-    .bind(new.published_time)
-    .bind(&new.language)
-    .bind(&new.body)
-    .bind(body_sha256(&new.body))
-    .bind(new.published_time.unwrap_or(now))
+    .bind(articles.iter().map(|a| a.id).collect::<Vec<_>>())
+    .bind(col(|a| &a.url))
+    .bind(col(|a| &a.title))
+    .bind(articles.iter().map(|a| a.publisher_id).collect::<Vec<_>>())
+    .bind(
+        articles
+            .iter()
+            .map(|a| a.published_time)
+            .collect::<Vec<_>>(),
+    )
+    .bind(col(|a| &a.language))
+    .bind(col(|a| &a.body))
+    .bind(col(|a| &a.body_sha256))
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(Article {
-        id,
-        url: new.url.clone(),
-        title: new.title.clone(),
-        publisher_id,
-        published_time: new.published_time,
-        language: new.language.clone(),
-        body: new.body.clone(),
-        body_sha256: body_sha256(&new.body),
-        claim_count: 0,
-        create_time: now,
-    })
+    Ok(articles)
 }
 
 /// Article filters with entity references already resolved.

@@ -10,7 +10,7 @@ use sqlx::types::Json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::resolve::{lock_keys, Resolver};
+use super::resolve::Resolver;
 use super::{articles, StoreError};
 use crate::domain::claim::check_spans_against_body;
 use crate::domain::{
@@ -57,72 +57,26 @@ pub(super) fn lock_keys_for(article: &NewArticle, claims: &[NewClaim]) -> Vec<St
         .collect()
 }
 
-/// Stores an article and its claims (see `ClaimService.IngestArticle`).
+/// Stores an article and its claims (see `ClaimService.IngestArticle`): a
+/// batch of one for [`super::bulk::ingest_many`].
 pub(super) async fn ingest(
     conn: &mut PgConnection,
     article: &NewArticle,
     claims: &[NewClaim],
     actor: &str,
 ) -> Result<IngestResult, StoreError> {
-    // One sorted list of lock keys: identical concurrent ingests serialize
-    // here, and sorting rules out lock-order deadlocks.
-    let mut keys = lock_keys_for(article, claims);
-    keys.sort();
-    keys.dedup();
-    lock_keys(conn, &keys).await?;
-    ingest_locked(conn, article, claims, actor).await
-}
-
-/// [`ingest`] once the caller holds the locks of [`lock_keys_for`].
-pub(super) async fn ingest_locked(
-    conn: &mut PgConnection,
-    article: &NewArticle,
-    claims: &[NewClaim],
-    actor: &str,
-) -> Result<IngestResult, StoreError> {
-    let ts = now(conn).await?;
-    let existing = articles::find_by_url(conn, &article.url).await?;
-    check_article_matches(existing.as_ref(), article)?;
-    let body = match &existing {
-        Some(a) if article.body.is_empty() => a.body.clone(),
-        _ => article.body.clone(),
-    };
-    check_claim_spans(claims, &body)?;
-
-    let mut resolver = Resolver::new(actor);
-    let (stored_article, mut created) = match existing {
-        Some(a) => (a, false),
-        None => {
-            let publisher_id = match &article.publisher {
-                Some(r) => Some(resolver.resolve(conn, "article.publisher", r).await?),
-                None => None,
-            };
-            (
-                articles::insert(conn, article, publisher_id, ts).await?,
-                true,
-            )
-        }
-    };
-    let mut records = Vec::with_capacity(claims.len());
-    let mut inserted_flags = Vec::with_capacity(claims.len());
-    for (i, claim) in claims.iter().enumerate() {
-        let rec = build_record(conn, &mut resolver, i, claim, &stored_article, actor, ts).await?;
-        let (rec, inserted) = insert_or_find(conn, rec, actor, ts).await?;
-        created |= inserted;
-        records.push(rec);
-        inserted_flags.push(inserted);
-    }
-    Ok(IngestResult {
-        article: stored_article,
-        claims: records,
-        inserted: inserted_flags,
-        created,
-    })
+    super::bulk::ingest_many(conn, &[(article, claims)], actor)
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(StoreError::Corrupt("ingest produced no result".into())))
 }
 
 /// A re-ingest must describe the same document: a different body under the
 /// same URL would silently move every stored span.
-fn check_article_matches(existing: Option<&Article>, new: &NewArticle) -> Result<(), StoreError> {
+pub(super) fn check_article_matches(
+    existing: Option<&Article>,
+    new: &NewArticle,
+) -> Result<(), StoreError> {
     let Some(a) = existing else { return Ok(()) };
     if !new.body.is_empty() && a.body_sha256 != crate::domain::article::body_sha256(&new.body) {
         return Err(StoreError::Precondition {
@@ -136,7 +90,7 @@ fn check_article_matches(existing: Option<&Article>, new: &NewArticle) -> Result
     Ok(())
 }
 
-fn check_claim_spans(claims: &[NewClaim], body: &str) -> Result<(), StoreError> {
+pub(super) fn check_claim_spans(claims: &[NewClaim], body: &str) -> Result<(), StoreError> {
     if body.is_empty() {
         return Ok(());
     }
@@ -213,103 +167,6 @@ async fn resolve_subjects(
         });
     }
     Ok(dedup_subjects(out))
-}
-
-async fn build_record(
-    conn: &mut PgConnection,
-    resolver: &mut Resolver<'_>,
-    i: usize,
-    c: &NewClaim,
-    article: &Article,
-    actor: &str,
-    ts: DateTime<Utc>,
-) -> Result<ClaimRecord, StoreError> {
-    let prefix = format!("claims[{i}]");
-    let speaker_ids = resolve_speakers(conn, resolver, &prefix, &c.speakers).await?;
-    let subjects = resolve_subjects(conn, resolver, &prefix, &c.subjects).await?;
-    let recipient_id = resolve_opt(
-        conn,
-        resolver,
-        format!("{prefix}.recipient"),
-        c.recipient.as_ref(),
-    )
-    .await?;
-    let via_id = resolve_opt(conn, resolver, format!("{prefix}.via"), c.via.as_ref()).await?;
-    let mut provenance = c.provenance.clone();
-    if provenance.extractor.is_empty() && provenance.human.is_empty() {
-        provenance.human = actor.to_string();
-    }
-    Ok(ClaimRecord {
-        id: Uuid::now_v7(),
-        article_id: article.id,
-        publisher_id: article.publisher_id,
-        published_time: article.published_time,
-        speaker_ids,
-        speaker_role: c.speaker_role.clone(),
-        kind: c.kind,
-        text: c.text.clone(),
-        spans: c.spans.clone(),
-        cue: c.cue.clone(),
-        venue: c.venue.clone(),
-        recipient_id,
-        via_id,
-        via_text: c.via_text.clone(),
-        said: c.said.clone(),
-        subjects,
-        confidence: c.confidence,
-        provenance,
-        state: ClaimState::Active,
-        revision: 1,
-        create_time: ts,
-        update_time: ts,
-        statement_id: None,
-    })
-}
-
-/// Inserts a new claim, or returns the stored one with the same identity
-/// (fingerprint) in the same article. The bool is true when inserted.
-async fn insert_or_find(
-    conn: &mut PgConnection,
-    mut rec: ClaimRecord,
-    actor: &str,
-    ts: DateTime<Utc>,
-) -> Result<(ClaimRecord, bool), StoreError> {
-    let fingerprint = rec.fingerprint();
-    let inserted: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO claims (id, article_id, publisher_id, fingerprint, kind, text, state, revision, \
-         said_time, sort_time, create_time, update_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
-         ON CONFLICT ON CONSTRAINT claims_article_fingerprint_key DO NOTHING RETURNING id",
-    )
-    .bind(rec.id)
-    .bind(rec.article_id)
-    .bind(rec.publisher_id)
-    .bind(&fingerprint)
-    .bind(rec.kind.as_str())
-    .bind(&rec.text)
-    .bind(rec.state.as_str())
-    .bind(rec.revision)
-    .bind(rec.said.time)
-    .bind(rec.sort_time())
-    .bind(ts)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if inserted.is_some() {
-        super::statements::assign(conn, &mut rec, actor, ts).await?;
-        write_links(conn, &rec).await?;
-        insert_revision(conn, &rec, RevisionChange::Created, "", actor, ts).await?;
-        return Ok((rec, true));
-    }
-    let existing: Uuid =
-        sqlx::query_scalar("SELECT id FROM claims WHERE article_id = $1 AND fingerprint = $2")
-            .bind(rec.article_id)
-            .bind(&fingerprint)
-            .fetch_one(&mut *conn)
-            .await?;
-    let stored = current(conn, existing)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("claim without a current revision".into()))?;
-    Ok((stored, false))
 }
 
 /// Rewrites the speaker and subject link rows of a claim.
@@ -402,6 +259,24 @@ pub(super) async fn current(
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|j| j.0))
+}
+
+/// The current versions of many claims, by id.
+pub(super) async fn current_many(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, ClaimRecord>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Uuid, Json<ClaimRecord>)> = sqlx::query_as(
+        "SELECT c.id, r.snapshot FROM claims c JOIN claim_revisions r \
+         ON r.claim_id = c.id AND r.revision = c.revision WHERE c.id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(id, j)| (id, j.0)).collect())
 }
 
 /// The version of a claim that was current at record time `t`.

@@ -45,26 +45,44 @@ pub(super) async fn append(
         .bind(APPEND_LOCK)
         .execute(&mut *conn)
         .await?;
+    let (mut ids, mut revisions, mut changes, mut times) = (vec![], vec![], vec![], vec![]);
+    let (mut articles, mut publishers, mut kinds) = (vec![], vec![], vec![]);
+    let (mut speakers, mut subjects, mut texts) = (vec![], vec![], vec![]);
     for e in events {
         let r = &e.record;
         let subject_ids: Vec<Uuid> = r.subjects.iter().map(|s| s.entity_id).collect();
-        sqlx::query(
-            "INSERT INTO claim_events (claim_id, revision, change, record_time, article_id, publisher_id, \
-             kind, speaker_ids, subject_ids, text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(r.id)
-        .bind(r.revision)
-        .bind(e.change.as_str())
-        .bind(e.record_time)
-        .bind(r.article_id)
-        .bind(r.publisher_id)
-        .bind(r.kind.as_str())
-        .bind(r.speaker_ids.clone())
-        .bind(subject_ids)
-        .bind(&r.text)
-        .execute(&mut *conn)
-        .await?;
+        ids.push(r.id);
+        revisions.push(r.revision);
+        changes.push(e.change.as_str());
+        times.push(e.record_time);
+        articles.push(r.article_id);
+        publishers.push(r.publisher_id);
+        kinds.push(r.kind.as_str());
+        speakers.push(super::statement_assign::uuid_array(&r.speaker_ids));
+        subjects.push(super::statement_assign::uuid_array(&subject_ids));
+        texts.push(r.text.as_str());
     }
+    // One statement for the whole list: `unnest` yields rows in array order,
+    // so `seq` follows the order of `events`.
+    sqlx::query(
+        "INSERT INTO claim_events (claim_id, revision, change, record_time, article_id, publisher_id, \
+         kind, speaker_ids, subject_ids, text) \
+         SELECT c, r, ch, t, a, p, k, sp::uuid[], su::uuid[], tx FROM unnest($1::uuid[], $2::int8[], \
+           $3::text[], $4::timestamptz[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], \
+           $10::text[]) WITH ORDINALITY AS x(c, r, ch, t, a, p, k, sp, su, tx, o) ORDER BY o",
+    )
+    .bind(&ids)
+    .bind(&revisions)
+    .bind(&changes)
+    .bind(&times)
+    .bind(&articles)
+    .bind(&publishers)
+    .bind(&kinds)
+    .bind(&speakers)
+    .bind(&subjects)
+    .bind(&texts)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("SELECT pg_notify($1, '')")
         .bind(CHANNEL)
         .execute(&mut *conn)

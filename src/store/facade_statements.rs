@@ -308,6 +308,27 @@ impl Store {
         actor: &str,
     ) -> Result<ImportOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Every lock the items need, in the one global order: URL and entity
+        // keys (sorted), then the statement lock exclusively, because the
+        // appearances are moved between statements after matching.
+        let mut keys: Vec<String> = items
+            .iter()
+            .flat_map(|item| {
+                let appearance_keys = item
+                    .appearances
+                    .iter()
+                    .flat_map(|(a, c)| claims::lock_keys_for(a, std::slice::from_ref(c)));
+                let reviewer = item
+                    .review
+                    .as_ref()
+                    .and_then(|r| resolve::lock_key(&r.reviewer));
+                appearance_keys.chain(reviewer).collect::<Vec<_>>()
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        resolve::lock_keys(&mut tx, &keys).await?;
+        statements::lock(&mut tx).await?;
         let mut outcome = ImportOutcome::default();
         let mut created = Vec::new();
         for item in items {

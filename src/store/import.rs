@@ -1,10 +1,15 @@
-//! Bulk import: many ingests in one transaction, each inside its own
-//! savepoint, so a bad item rolls back alone while the good ones commit
-//! together (one commit, one WAL flush, per batch instead of per article).
+//! Bulk import: a batch of ingests in one transaction, written set-wise by
+//! [`super::bulk`] (one commit and a fixed number of statements per batch).
+//! An item that fails its checks writes nothing and does not stop the rest.
+//! If the batch hits a database error anyway (a constraint no check
+//! foresaw), it is rolled back and its items are retried one transaction
+//! each, so only the bad item fails.
 
-use super::claims::{self, IngestResult};
+use std::collections::HashSet;
+
+use super::bulk::{self, Item};
+use super::claims::IngestResult;
 use super::facade::pending;
-use super::resolve::lock_keys;
 use super::{events, Store, StoreError};
 use crate::domain::{NewArticle, NewClaim, RevisionChange};
 
@@ -24,68 +29,93 @@ pub enum ItemOutcome {
 }
 
 impl Store {
-    /// Ingests a batch: one transaction, a savepoint per item. Locks for all
-    /// items are taken up front in one sorted order, so concurrent batches
-    /// cannot deadlock. If the commit itself fails, every item fails.
+    /// Ingests a batch (see the module docs); one outcome per item, in order.
     pub async fn import_batch(
         &self,
         items: &[(NewArticle, Vec<NewClaim>)],
         actor: &str,
     ) -> Vec<ItemOutcome> {
-        match self.try_import_batch(items, actor).await {
+        let mut outcomes = Vec::with_capacity(items.len());
+        // A URL twice in one statement would collide with itself: split the
+        // batch before each repeat so every run has distinct URLs.
+        for run in distinct_url_runs(items) {
+            outcomes.extend(self.import_run(run, actor).await);
+        }
+        outcomes
+    }
+
+    async fn import_run(
+        &self,
+        run: &[(NewArticle, Vec<NewClaim>)],
+        actor: &str,
+    ) -> Vec<ItemOutcome> {
+        let refs: Vec<Item<'_>> = run.iter().map(|(a, c)| (a, c.as_slice())).collect();
+        match self.try_import(&refs, actor).await {
             Ok(outcomes) => outcomes,
-            Err(e) => {
+            Err(e) if run.len() == 1 => vec![ItemOutcome::Failed(e)],
+            Err(e) if is_fatal(&e) => {
                 let shared = std::sync::Arc::new(e);
-                items
-                    .iter()
+                run.iter()
                     .map(|_| ItemOutcome::Failed(batch_failure(&shared)))
                     .collect()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, items = run.len(), "import batch failed; retrying item by item");
+                let mut outcomes = Vec::with_capacity(refs.len());
+                for item in &refs {
+                    let one = match self.try_import(std::slice::from_ref(item), actor).await {
+                        Ok(mut o) => o.pop().unwrap_or_else(|| {
+                            ItemOutcome::Failed(StoreError::Corrupt("no outcome".into()))
+                        }),
+                        Err(e) => ItemOutcome::Failed(e),
+                    };
+                    outcomes.push(one);
+                }
+                outcomes
             }
         }
     }
 
-    async fn try_import_batch(
+    async fn try_import(
         &self,
-        items: &[(NewArticle, Vec<NewClaim>)],
+        items: &[Item<'_>],
         actor: &str,
     ) -> Result<Vec<ItemOutcome>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut keys: Vec<String> = items
+        let results = bulk::ingest_many(&mut tx, items, actor).await?;
+        let pending_events: Vec<events::PendingEvent> = results
             .iter()
-            .flat_map(|(a, c)| claims::lock_keys_for(a, c))
+            .filter_map(|r| r.as_ref().ok())
+            .flat_map(new_claim_events)
             .collect();
-        keys.sort();
-        keys.dedup();
-        lock_keys(&mut tx, &keys).await?;
-        let mut outcomes = Vec::with_capacity(items.len());
-        let mut pending_events = Vec::new();
-        for (article, item_claims) in items {
-            sqlx::query("SAVEPOINT import_item")
-                .execute(&mut *tx)
-                .await?;
-            match claims::ingest_locked(&mut tx, article, item_claims, actor).await {
-                Ok(r) => {
-                    sqlx::query("RELEASE SAVEPOINT import_item")
-                        .execute(&mut *tx)
-                        .await?;
-                    outcomes.push(stored(&r));
-                    pending_events.extend(new_claim_events(&r));
-                }
-                Err(e @ (StoreError::Unavailable(_) | StoreError::Database(_))) if is_fatal(&e) => {
-                    return Err(e);
-                }
-                Err(e) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT import_item")
-                        .execute(&mut *tx)
-                        .await?;
-                    outcomes.push(ItemOutcome::Failed(e));
-                }
-            }
-        }
         events::append(&mut tx, &pending_events).await?;
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(results
+            .into_iter()
+            .map(|r| match r {
+                Ok(r) => stored(&r),
+                Err(e) => ItemOutcome::Failed(e),
+            })
+            .collect())
     }
+}
+
+/// Consecutive runs of items whose URLs are distinct within the run.
+fn distinct_url_runs(items: &[(NewArticle, Vec<NewClaim>)]) -> Vec<&[(NewArticle, Vec<NewClaim>)]> {
+    let mut runs = Vec::new();
+    let (mut start, mut seen) = (0, HashSet::new());
+    for (i, (a, _)) in items.iter().enumerate() {
+        if !seen.insert(a.url.as_str()) {
+            runs.push(&items[start..i]);
+            start = i;
+            seen.clear();
+            seen.insert(a.url.as_str());
+        }
+    }
+    if start < items.len() {
+        runs.push(&items[start..]);
+    }
+    runs
 }
 
 fn stored(r: &IngestResult) -> ItemOutcome {
@@ -104,7 +134,8 @@ fn new_claim_events(r: &IngestResult) -> Vec<events::PendingEvent> {
         .collect()
 }
 
-/// Connection-level failures end the batch; anything else is the item's.
+/// Connection-level failures end the batch; anything else is retried item
+/// by item.
 fn is_fatal(e: &StoreError) -> bool {
     matches!(e, StoreError::Unavailable(_))
 }

@@ -7,6 +7,7 @@
 //! everything it asked for or nothing.
 
 mod articles;
+mod bulk;
 mod claim_list;
 mod claims;
 mod entities;
@@ -20,6 +21,7 @@ mod keys;
 mod merge;
 mod resolve;
 mod reviews;
+mod statement_assign;
 mod statements;
 
 use std::time::Duration;
@@ -86,9 +88,13 @@ impl Store {
         &self.pool
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations, then fills what a migration could not
+    /// compute in SQL (the statement sketches of rows stored before them).
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.pool).await
+        MIGRATOR.run(&self.pool).await?;
+        statements::backfill_sketches(&self.pool)
+            .await
+            .map_err(|e| sqlx::migrate::MigrateError::Execute(sqlx::Error::Protocol(e.to_string())))
     }
 
     /// Checks that the database answers (health checks).

@@ -45,15 +45,105 @@ pub(super) async fn lock_refs<'r>(
     lock_keys(conn, &keys).await
 }
 
-/// Takes transaction-scoped advisory locks on the given (sorted) keys.
+/// Takes transaction-scoped advisory locks on the given (sorted) keys, in
+/// their order, in one round trip (a function scan over an array yields its
+/// elements in order).
 pub(super) async fn lock_keys(conn: &mut PgConnection, keys: &[String]) -> Result<(), StoreError> {
-    for key in keys {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind(key)
-            .execute(&mut *conn)
-            .await?;
+    if keys.is_empty() {
+        return Ok(());
     }
+    sqlx::query(
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k",
+    )
+    .bind(keys)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
+}
+
+/// What a batch look-up found for one reference.
+#[derive(Debug, Clone)]
+pub(super) enum Lookup {
+    /// Exactly one entity (merged entities resolve to their survivor).
+    Found(Uuid),
+    /// Several entities share the name.
+    Ambiguous(Vec<Uuid>),
+    /// Nothing yet.
+    Missing,
+}
+
+/// Looks up many references at once (three queries whatever their number),
+/// without creating anything: the batch form of [`find`].
+pub(super) async fn lookup_many(
+    conn: &mut PgConnection,
+    refs: &[&EntityRef],
+) -> Result<HashMap<EntityRef, Lookup>, StoreError> {
+    let (mut ids, mut externals, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    for r in refs {
+        match r {
+            EntityRef::Id(id) => ids.push(*id),
+            EntityRef::External { external_id, .. } => externals.push(external_id.clone()),
+            EntityRef::Name { name, .. } => names.push(fold_name(name)),
+        }
+    }
+    let by_id: HashMap<Uuid, Uuid> =
+        sqlx::query_as("SELECT id, coalesce(merged_into, id) FROM entities WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    let by_external: HashMap<String, Uuid> = sqlx::query_as(
+        "SELECT x.external_id, coalesce(e.merged_into, e.id) FROM entity_external_ids x \
+         JOIN entities e ON e.id = x.entity_id WHERE x.external_id = ANY($1)",
+    )
+    .bind(&externals)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let named: Vec<(String, Uuid, String)> = sqlx::query_as(
+        "SELECT DISTINCT n.name_norm, e.id, e.kind FROM entity_names n \
+         JOIN entities e ON e.id = n.entity_id \
+         WHERE n.name_norm = ANY($1) AND e.merged_into IS NULL ORDER BY e.id",
+    )
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_name: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
+    for (norm, id, kind) in named {
+        by_name.entry(norm).or_default().push((id, kind));
+    }
+    let mut out = HashMap::new();
+    for r in refs {
+        let found = match r {
+            EntityRef::Id(id) => by_id
+                .get(id)
+                .copied()
+                .map_or(Lookup::Missing, Lookup::Found),
+            EntityRef::External { external_id, .. } => by_external
+                .get(external_id)
+                .copied()
+                .map_or(Lookup::Missing, Lookup::Found),
+            EntityRef::Name { name, kind } => {
+                let ids: Vec<Uuid> = by_name
+                    .get(&fold_name(name))
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, k)| kind.is_none_or(|want| want.as_str() == k))
+                    .map(|(id, _)| *id)
+                    .take(20)
+                    .collect();
+                match ids.as_slice() {
+                    [] => Lookup::Missing,
+                    [one] => Lookup::Found(*one),
+                    _ => Lookup::Ambiguous(ids),
+                }
+            }
+        };
+        out.insert((*r).clone(), found);
+    }
+    Ok(out)
 }
 
 impl<'a> Resolver<'a> {

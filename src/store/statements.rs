@@ -1,20 +1,14 @@
 //! Statements: grouping claims into the remarks they report.
 //!
-//! [`assign`] runs inside the ingest transaction right after a claim row is
-//! inserted: it finds the statement of the same speaker set whose members'
-//! normalized text equals the claim's, else the best near match by the pure
-//! rule of [`crate::domain::statement::match_score`] (candidates pre-ranked by
-//! pg_trgm), else starts a new statement; the decision and its score go to
-//! `statement_decisions`.
+//! New claims are put into statements at ingest by `statement_assign`; this
+//! module holds the statement rows themselves (create, place a claim,
+//! refresh the aggregates), the locks, and the reads behind StatementService.
 //!
-//! Concurrency: every transaction that creates or moves statement
-//! memberships first takes one transaction-scoped advisory lock ([`lock`]).
-//! Two ingests of the same new remark therefore see each other's statement
-//! instead of creating two. One lock rather than one per speaker set: an
-//! ingest assigns its claims one by one as they are built, so per-set locks
-//! would be taken in request order and two articles naming the same speakers
-//! in opposite orders could deadlock. The lock is held only from the first
-//! claim insert to commit, after the entity and URL locks.
+//! Concurrency: ingests take the statement lock shared plus a lock per
+//! speaker set (see `statement_assign`); every operation that moves claims
+//! between statements (merge, split, ClaimReview import) takes it exclusively
+//! ([`lock`]), so it never interleaves with an ingest's matching. Both are
+//! taken after the entity and URL locks, in that order.
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -24,18 +18,23 @@ use uuid::Uuid;
 use super::StoreError;
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::statement::StatementOrder;
-use crate::domain::statement::{
-    match_score, normalize_text, parse_threshold, speaker_key, Statement, DEFAULT_SIMILARITY,
-};
+use crate::domain::statement::{parse_threshold, speaker_key, Statement, DEFAULT_SIMILARITY};
 use crate::domain::ClaimRecord;
 
-/// Most stored members compared in Rust with a new claim (the best by
-/// pg_trgm similarity among those of the same speaker set).
-const CANDIDATES: i64 = 50;
-
-/// Takes the statement-assignment lock (see the module docs).
+/// Takes the statement lock exclusively: for operations that move claims
+/// between statements (merge, split, ClaimReview import), which must not
+/// interleave with any ingest's matching.
 pub(super) async fn lock(conn: &mut PgConnection) -> Result<(), StoreError> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('claimdb:statements', 0))")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Takes the statement lock shared: ingests, which then serialize among
+/// themselves per speaker set (see `statement_assign`).
+pub(super) async fn lock_shared(conn: &mut PgConnection) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended('claimdb:statements', 0))")
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -47,7 +46,7 @@ pub const SIMILARITY_SETTING: &str = "claimdb.statement_similarity";
 
 /// The matching threshold of this connection: the setting when present,
 /// else [`DEFAULT_SIMILARITY`].
-async fn threshold(conn: &mut PgConnection) -> Result<f64, StoreError> {
+pub(super) async fn threshold(conn: &mut PgConnection) -> Result<f64, StoreError> {
     let raw: Option<String> = sqlx::query_scalar("SELECT current_setting($1, true)")
         .bind(SIMILARITY_SETTING)
         .fetch_one(&mut *conn)
@@ -65,80 +64,6 @@ pub(super) struct Decision<'a> {
     pub(super) previous: Option<Uuid>,
     pub(super) reason: &'a str,
     pub(super) actor: &'a str,
-}
-
-/// Puts a freshly inserted claim into a statement (see the module docs) and
-/// sets `rec.statement_id`.
-pub(super) async fn assign(
-    conn: &mut PgConnection,
-    rec: &mut ClaimRecord,
-    actor: &str,
-    ts: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    lock(conn).await?;
-    let threshold = threshold(conn).await?;
-    let key = speaker_key(&rec.speaker_ids);
-    let norm = normalize_text(&rec.text);
-    let found = best_match(conn, &key, &norm).await?;
-    let (statement_id, method, score) = match found {
-        Some((id, score, method)) if score >= threshold => (id, method.as_str(), Some(score)),
-        best => {
-            let id = create(conn, &rec.speaker_ids, &rec.text, &norm, ts).await?;
-            (id, "new", best.map(|b| b.1))
-        }
-    };
-    let decision = Decision {
-        method,
-        score,
-        threshold: Some(threshold),
-        previous: None,
-        reason: "",
-        actor,
-    };
-    place(conn, rec.id, statement_id, &key, &norm, &decision, ts).await?;
-    refresh(conn, statement_id, ts).await?;
-    rec.statement_id = Some(statement_id);
-    Ok(())
-}
-
-/// The best-scoring statement of the speaker set for a normalized text.
-async fn best_match(
-    conn: &mut PgConnection,
-    key: &str,
-    norm: &str,
-) -> Result<Option<(Uuid, f64, crate::domain::statement::MatchMethod)>, StoreError> {
-    let exact: Option<Uuid> = sqlx::query_scalar(
-        "SELECT statement_id FROM statement_members WHERE speaker_key = $1 AND normalized_text = $2 \
-         ORDER BY statement_id LIMIT 1",
-    )
-    .bind(key)
-    .bind(norm)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(id) = exact {
-        return Ok(Some((
-            id,
-            1.0,
-            crate::domain::statement::MatchMethod::Exact,
-        )));
-    }
-    let rows: Vec<(Uuid, String)> = sqlx::query_as(
-        "SELECT statement_id, normalized_text FROM statement_members WHERE speaker_key = $1 \
-         ORDER BY greatest(similarity(normalized_text, $2), word_similarity(normalized_text, $2), \
-         word_similarity($2, normalized_text)) DESC, statement_id LIMIT $3",
-    )
-    .bind(key)
-    .bind(norm)
-    .bind(CANDIDATES)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, text)| {
-            let (score, method) = match_score(norm, &text);
-            (id, score, method)
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1)))
 }
 
 /// Creates an empty statement; [`place`] and [`refresh`] fill it.
@@ -185,15 +110,16 @@ pub(super) async fn place(
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO statement_members (claim_id, statement_id, speaker_key, normalized_text) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (claim_id) DO UPDATE SET \
+        "INSERT INTO statement_members (claim_id, statement_id, speaker_key, normalized_text, sketch) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (claim_id) DO UPDATE SET \
          statement_id = EXCLUDED.statement_id, speaker_key = EXCLUDED.speaker_key, \
-         normalized_text = EXCLUDED.normalized_text",
+         normalized_text = EXCLUDED.normalized_text, sketch = EXCLUDED.sketch",
     )
     .bind(claim_id)
     .bind(statement_id)
     .bind(key)
     .bind(norm)
+    .bind(crate::domain::statement::sketch(key, norm))
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -235,6 +161,30 @@ pub(super) async fn refresh(
          WHERE id = $1",
     )
     .bind(id)
+    .bind(ts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// [`refresh`] for many statements in one statement.
+pub(super) async fn refresh_many(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "WITH m AS ( \
+           SELECT c.statement_id AS sid, c.id, c.publisher_id, c.text, \
+             coalesce(a.published_time, c.sort_time) AS t \
+           FROM claims c JOIN articles a ON a.id = c.article_id WHERE c.statement_id = ANY($1) \
+         ), f AS (SELECT DISTINCT ON (sid) sid, id, text, t FROM m ORDER BY sid, t, id), \
+         n AS (SELECT sid, count(*) AS cnt, count(DISTINCT publisher_id) AS outlets FROM m GROUP BY sid) \
+         UPDATE statements s SET first_claim_id = f.id, first_time = f.t, canonical_text = f.text, \
+           appearance_count = n.cnt, outlet_count = n.outlets, update_time = $2 \
+         FROM f JOIN n USING (sid) WHERE s.id = f.sid",
+    )
+    .bind(ids)
     .bind(ts)
     .execute(&mut *conn)
     .await?;
@@ -482,4 +432,35 @@ pub(super) async fn appearance_urls(
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(|(r, url)| (r.0, url)).collect())
+}
+
+/// Computes the sketch of every statement member stored without one (rows
+/// from before migration 0030), a thousand at a time.
+pub(super) async fn backfill_sketches(pool: &sqlx::PgPool) -> Result<(), StoreError> {
+    loop {
+        let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+            "SELECT claim_id, speaker_key, normalized_text FROM statement_members \
+             WHERE sketch = '{}' AND normalized_text <> '' LIMIT 1000",
+        )
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let sketches: Vec<String> = rows
+            .iter()
+            .map(|(_, key, norm)| {
+                super::statement_assign::int8_array(&crate::domain::statement::sketch(key, norm))
+            })
+            .collect();
+        sqlx::query(
+            "UPDATE statement_members m SET sketch = t.s::bigint[] \
+             FROM unnest($1::uuid[], $2::text[]) AS t(c, s) WHERE m.claim_id = t.c",
+        )
+        .bind(&ids)
+        .bind(&sketches)
+        .execute(pool)
+        .await?;
+    }
 }

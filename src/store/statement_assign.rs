@@ -1,0 +1,320 @@
+//! Putting newly ingested claims into statements, many at a time.
+//!
+//! For each new claim, in request order: a stored member of the same speaker
+//! set with the same normalized text (an index look-up on a hash of it), else
+//! the best of the members whose sketch shares a key with the claim's
+//! ([`crate::domain::statement::sketch`], a GIN look-up) scored by the pure
+//! rule [`match_score`], else a new statement. Claims earlier in the same
+//! batch are candidates too, so one remark carried by three articles of a
+//! batch becomes one statement.
+//!
+//! The reads are one query each for the whole batch, and so are the writes;
+//! the cost per claim no longer grows with how often its speaker is quoted.
+//!
+//! Concurrency: ingests hold the statement lock shared and one exclusive
+//! advisory lock per speaker set they add to, taken in sorted order in one
+//! statement, so two ingests of the same new remark serialize (the second
+//! sees the first's statement) while ingests of other speakers run in
+//! parallel. Merges, splits and ClaimReview imports take the statement lock
+//! exclusively (see [`super::statements::lock`]).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::domain::statement::{match_score, normalize_text, sketch, speaker_key, MatchMethod};
+use crate::domain::ClaimRecord;
+
+/// Most stored candidates scored per claim (the ones sharing the most
+/// sketch keys).
+const CANDIDATES: i64 = 32;
+
+/// Where one claim goes, decided before its row is inserted.
+#[derive(Debug)]
+pub(super) struct Placement {
+    claim_id: Uuid,
+    statement_id: Uuid,
+    key: String,
+    norm: String,
+    sketch: Vec<i64>,
+    method: &'static str,
+    score: Option<f64>,
+    threshold: f64,
+    is_new: bool,
+}
+
+/// The matching keys of one claim.
+struct Keys {
+    key: String,
+    norm: String,
+    sketch: Vec<i64>,
+}
+
+/// A statement and the text it was matched by, for in-batch candidates.
+struct Seen {
+    statement_id: Uuid,
+    norm: String,
+    sketch: Vec<i64>,
+}
+
+/// Decides the statement of every record (which must be new claims), takes
+/// the speaker-set locks, creates the new statements and sets each record's
+/// `statement_id`. Call [`record`] once the claim rows exist.
+pub(super) async fn plan(
+    conn: &mut PgConnection,
+    recs: &mut [ClaimRecord],
+    ts: DateTime<Utc>,
+) -> Result<Vec<Placement>, StoreError> {
+    if recs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<Keys> = recs
+        .iter()
+        .map(|r| {
+            let key = speaker_key(&r.speaker_ids);
+            let norm = normalize_text(&r.text);
+            let sketch = sketch(&key, &norm);
+            Keys { key, norm, sketch }
+        })
+        .collect();
+    lock_speaker_sets(conn, &keys).await?;
+    let threshold = super::statements::threshold(conn).await?;
+    let exact = exact_matches(conn, &keys).await?;
+    let near = near_candidates(conn, &keys, &exact).await?;
+
+    let mut seen: HashMap<&str, Vec<Seen>> = HashMap::new();
+    let mut placements = Vec::with_capacity(recs.len());
+    for (i, (rec, k)) in recs.iter_mut().zip(&keys).enumerate() {
+        let batch = seen.get(k.key.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let found = match exact.get(&i) {
+            Some(id) => Some((*id, 1.0, MatchMethod::Exact)),
+            None => best(k, near.get(&i).map(Vec::as_slice).unwrap_or(&[]), batch),
+        };
+        let (statement_id, method, score, is_new) = match found {
+            Some((id, score, method)) if score >= threshold => {
+                (id, method.as_str(), Some(score), false)
+            }
+            other => (Uuid::now_v7(), "new", other.map(|o| o.1), true),
+        };
+        rec.statement_id = Some(statement_id);
+        seen.entry(k.key.as_str()).or_default().push(Seen {
+            statement_id,
+            norm: k.norm.clone(),
+            sketch: k.sketch.clone(),
+        });
+        placements.push(Placement {
+            claim_id: rec.id,
+            statement_id,
+            key: k.key.clone(),
+            norm: k.norm.clone(),
+            sketch: k.sketch.clone(),
+            method,
+            score,
+            threshold,
+            is_new,
+        });
+    }
+    insert_new_statements(conn, recs, &placements, ts).await?;
+    Ok(placements)
+}
+
+/// Writes the members and decisions of [`plan`]ned placements and refreshes
+/// every statement they touched.
+pub(super) async fn record(
+    conn: &mut PgConnection,
+    placements: &[Placement],
+    actor: &str,
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if placements.is_empty() {
+        return Ok(());
+    }
+    let threshold = placements[0].threshold;
+    let ids: Vec<Uuid> = placements.iter().map(|p| p.claim_id).collect();
+    let statement_ids: Vec<Uuid> = placements.iter().map(|p| p.statement_id).collect();
+    let keys: Vec<&str> = placements.iter().map(|p| p.key.as_str()).collect();
+    let norms: Vec<&str> = placements.iter().map(|p| p.norm.as_str()).collect();
+    let sketches: Vec<String> = placements.iter().map(|p| int8_array(&p.sketch)).collect();
+    sqlx::query(
+        "INSERT INTO statement_members (claim_id, statement_id, speaker_key, normalized_text, sketch) \
+         SELECT c, s, k, n, sk::bigint[] FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) \
+         AS t(c, s, k, n, sk)",
+    )
+    .bind(&ids)
+    .bind(&statement_ids)
+    .bind(&keys)
+    .bind(&norms)
+    .bind(&sketches)
+    .execute(&mut *conn)
+    .await?;
+    let methods: Vec<&str> = placements.iter().map(|p| p.method).collect();
+    let scores: Vec<Option<f64>> = placements.iter().map(|p| p.score).collect();
+    sqlx::query(
+        "INSERT INTO statement_decisions (claim_id, statement_id, method, score, threshold, actor, \
+         reason, record_time) \
+         SELECT c, s, m, sc, $5, $6, '', $7 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::float8[]) \
+         AS t(c, s, m, sc)",
+    )
+    .bind(&ids)
+    .bind(&statement_ids)
+    .bind(&methods)
+    .bind(&scores)
+    .bind(threshold)
+    .bind(actor)
+    .bind(ts)
+    .execute(&mut *conn)
+    .await?;
+    let mut touched = statement_ids;
+    touched.sort();
+    touched.dedup();
+    super::statements::refresh_many(conn, &touched, ts).await
+}
+
+/// A PostgreSQL array literal of integers (`{1,2,3}`), for binding ragged
+/// arrays through `unnest` as text.
+pub(super) fn int8_array(xs: &[i64]) -> String {
+    let inner: Vec<String> = xs.iter().map(i64::to_string).collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// One exclusive advisory lock per speaker set, sorted, in one statement,
+/// under the shared statement lock.
+async fn lock_speaker_sets(conn: &mut PgConnection, keys: &[Keys]) -> Result<(), StoreError> {
+    super::statements::lock_shared(conn).await?;
+    let mut sets: Vec<String> = keys.iter().map(|k| format!("sk:{}", k.key)).collect();
+    sets.sort();
+    sets.dedup();
+    super::resolve::lock_keys(conn, &sets).await
+}
+
+/// Claim index → a stored statement whose member has the same speaker set
+/// and normalized text (the lowest id when several do).
+async fn exact_matches(
+    conn: &mut PgConnection,
+    keys: &[Keys],
+) -> Result<HashMap<usize, Uuid>, StoreError> {
+    let k: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+    let n: Vec<&str> = keys.iter().map(|k| k.norm.as_str()).collect();
+    let rows: Vec<(i64, Uuid)> = sqlx::query_as(
+        "SELECT t.i - 1, min(m.statement_id::text)::uuid FROM unnest($1::text[], $2::text[]) \
+         WITH ORDINALITY AS t(k, n, i) \
+         JOIN statement_members m ON m.speaker_key = t.k AND md5(m.normalized_text) = md5(t.n) \
+           AND m.normalized_text = t.n \
+         GROUP BY t.i",
+    )
+    .bind(&k)
+    .bind(&n)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|(i, id)| (i as usize, id)).collect())
+}
+
+/// A stored candidate: its statement and normalized text.
+type Candidate = (Uuid, String);
+
+/// Claim index → stored members sharing a sketch key, for the claims
+/// without an exact match.
+async fn near_candidates(
+    conn: &mut PgConnection,
+    keys: &[Keys],
+    exact: &HashMap<usize, Uuid>,
+) -> Result<HashMap<usize, Vec<Candidate>>, StoreError> {
+    let mut idx: Vec<i32> = Vec::new();
+    let mut sketches: Vec<String> = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        if !exact.contains_key(&i) && !k.sketch.is_empty() {
+            idx.push(i as i32);
+            sketches.push(int8_array(&k.sketch));
+        }
+    }
+    if idx.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, Uuid, String)> = sqlx::query_as(
+        "SELECT t.i, x.statement_id, x.normalized_text \
+         FROM unnest($1::int[], $2::text[]) AS t(i, sk) \
+         CROSS JOIN LATERAL ( \
+           SELECT m.statement_id, m.normalized_text FROM statement_members m \
+           WHERE m.sketch && t.sk::bigint[] \
+           ORDER BY cardinality(ARRAY(SELECT unnest(m.sketch) INTERSECT SELECT unnest(t.sk::bigint[]))) DESC, \
+             m.claim_id \
+           LIMIT $3) x",
+    )
+    .bind(&idx)
+    .bind(&sketches)
+    .bind(CANDIDATES)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: HashMap<usize, Vec<Candidate>> = HashMap::new();
+    for (i, id, text) in rows {
+        out.entry(i as usize).or_default().push((id, text));
+    }
+    Ok(out)
+}
+
+/// The best-scoring candidate among stored ones and earlier claims of the
+/// batch that share a sketch key.
+fn best(k: &Keys, stored: &[Candidate], batch: &[Seen]) -> Option<(Uuid, f64, MatchMethod)> {
+    let in_batch = batch
+        .iter()
+        .filter(|s| s.norm == k.norm || s.sketch.iter().any(|x| k.sketch.contains(x)))
+        .map(|s| (s.statement_id, s.norm.as_str()));
+    stored
+        .iter()
+        .map(|(id, n)| (*id, n.as_str()))
+        .chain(in_batch)
+        .map(|(id, text)| {
+            let (score, method) = match_score(&k.norm, text);
+            (id, score, method)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+}
+
+/// Inserts the statements [`plan`] decided to start, empty; [`record`]'s
+/// refresh fills their aggregates once their claims exist.
+async fn insert_new_statements(
+    conn: &mut PgConnection,
+    recs: &[ClaimRecord],
+    placements: &[Placement],
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (mut ids, mut keys, mut speakers, mut texts, mut norms) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (rec, p) in recs.iter().zip(placements).filter(|(_, p)| p.is_new) {
+        let mut sorted = rec.speaker_ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        ids.push(p.statement_id);
+        keys.push(p.key.as_str());
+        speakers.push(uuid_array(&sorted));
+        texts.push(rec.text.as_str());
+        norms.push(p.norm.as_str());
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO statements (id, speaker_key, speaker_ids, canonical_text, normalized_text, \
+         create_time, update_time) \
+         SELECT i, k, s::uuid[], t, n, $6, $6 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) \
+         AS u(i, k, s, t, n)",
+    )
+    .bind(&ids)
+    .bind(&keys)
+    .bind(&speakers)
+    .bind(&texts)
+    .bind(&norms)
+    .bind(ts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A PostgreSQL array literal of uuids.
+pub(super) fn uuid_array(ids: &[Uuid]) -> String {
+    let inner: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    format!("{{{}}}", inner.join(","))
+}
