@@ -101,7 +101,15 @@ pub(super) async fn list(
     let dir = if desc { "DESC" } else { "ASC" };
     qb.push(format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "))
         .push_bind(size.get() as i64 + 1);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    // A full-text filter is planned for its actual term (an unnamed
+    // statement, not a cached generic plan): a common term is fastest walked
+    // in time order and filtered, a rare one through the GIN index, and only
+    // the term's statistics tell the planner which it is.
+    let rows: Vec<Row> = qb
+        .build_query_as()
+        .persistent(f.query.is_none())
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(rec, key, id)| {

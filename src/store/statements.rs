@@ -324,9 +324,14 @@ pub(super) async fn list(
         qb.push(" AND s.first_time < ").push_bind(t);
     }
     if let Some(q) = &f.query {
-        qb.push(" AND s.search @@ websearch_to_tsquery('english', ")
-            .push_bind(q.clone())
-            .push(")");
+        // Any appearance's words count (outlets word a remark differently),
+        // through the claims' own full-text index.
+        qb.push(
+            " AND s.id IN (SELECT qc.statement_id FROM claims qc \
+             WHERE qc.search @@ websearch_to_tsquery('english', ",
+        )
+        .push_bind(q.clone())
+        .push("))");
     }
     let by_count = f.order == StatementOrder::AppearanceCount;
     match (after, by_count) {
@@ -355,7 +360,11 @@ pub(super) async fn list(
         " ORDER BY s.first_time, s.id LIMIT "
     })
     .push_bind(size.get() as i64 + 1);
-    let rows: Vec<StatementRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<StatementRow> = qb
+        .build_query_as()
+        .persistent(f.query.is_none())
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
