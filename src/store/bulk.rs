@@ -49,8 +49,13 @@ pub(super) async fn ingest_many(
         .collect();
     keys.sort();
     keys.dedup();
-    resolve::lock_keys(conn, &keys).await?;
-    let ts = claims::now(conn).await?;
+    // The locks and the transaction's timestamp in one round trip.
+    let (_, ts): (i64, DateTime<Utc>) = sqlx::query_as(
+        "SELECT (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k), now()",
+    )
+    .bind(&keys)
+    .fetch_one(&mut *conn)
+    .await?;
 
     let mut failed: Vec<Option<StoreError>> = items.iter().map(|_| None).collect();
     let urls: Vec<&str> = items.iter().map(|(a, _)| a.url.as_str()).collect();
@@ -64,7 +69,12 @@ pub(super) async fn ingest_many(
     let ids = resolve_entities(conn, items, &stored, &mut failed, actor, ts).await?;
     let articles = store_articles(conn, items, &stored, &failed, &ids, ts).await?;
     let mut built = build_claims(items, &failed, &articles, &ids, actor, ts);
-    let found = find_stored_claims(conn, &built).await?;
+    // Only a stored article can already hold the claims.
+    let found = if stored.is_empty() {
+        HashMap::new()
+    } else {
+        find_stored_claims(conn, &built).await?
+    };
     let mut new_recs: Vec<ClaimRecord> = Vec::new();
     for b in built.iter_mut() {
         for c in b.claims.iter_mut() {

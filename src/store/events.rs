@@ -41,8 +41,10 @@ pub(super) async fn append(
     if events.is_empty() {
         return Ok(());
     }
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+    // The lock, and the notification (delivered at commit), in one round trip.
+    sqlx::query("SELECT pg_advisory_xact_lock($1), pg_notify($2, '')")
         .bind(APPEND_LOCK)
+        .bind(CHANNEL)
         .execute(&mut *conn)
         .await?;
     let (mut ids, mut revisions, mut changes, mut times) = (vec![], vec![], vec![], vec![]);
@@ -83,10 +85,6 @@ pub(super) async fn append(
     .bind(&texts)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(CHANNEL)
-        .execute(&mut *conn)
-        .await?;
     Ok(())
 }
 

@@ -89,6 +89,39 @@ async fn find_opt(
     }
 }
 
+/// `Some(id)` for no reference (`None`) or a reference by id: what a
+/// claim list can use before resolving; `None` when a name must be looked up.
+fn optimistic_id(r: Option<&EntityRef>) -> Option<Option<Uuid>> {
+    match r {
+        None => Some(None),
+        Some(EntityRef::Id(id)) => Some(Some(*id)),
+        Some(_) => None,
+    }
+}
+
+/// A claim filter with the given entity ids.
+fn resolved_filter(
+    filter: &ClaimFilter,
+    speaker: Option<Uuid>,
+    subject: Option<Uuid>,
+    publisher: Option<Uuid>,
+) -> ResolvedClaimFilter {
+    ResolvedClaimFilter {
+        speaker,
+        subject,
+        article_id: filter.article_id,
+        publisher,
+        said_after: filter.said_after,
+        said_before: filter.said_before,
+        kinds: filter.kinds.clone(),
+        query: filter.query.clone(),
+        include_retracted: filter.include_retracted,
+        as_of: filter.as_of,
+        order: filter.order,
+        statement: filter.statement,
+    }
+}
+
 impl Store {
     /// Stores an article and its claims atomically.
     pub async fn ingest(
@@ -149,23 +182,47 @@ impl Store {
         after: Option<&Cursor>,
     ) -> Result<Page<ClaimRecord>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let resolved = ResolvedClaimFilter {
-            speaker: find_opt(&mut conn, "speaker", filter.speaker.as_ref()).await?,
-            subject: find_opt(&mut conn, "subject", filter.subject.as_ref()).await?,
-            article_id: filter.article_id,
-            publisher: find_opt(&mut conn, "publisher", filter.publisher.as_ref()).await?,
-            said_after: filter.said_after,
-            said_before: filter.said_before,
-            kinds: filter.kinds.clone(),
-            query: filter.query.clone(),
-            include_retracted: filter.include_retracted,
-            as_of: filter.as_of,
-            order: filter.order,
-            statement: filter.statement,
-        };
+        // References by id are tried as given: one round trip instead of
+        // three for the common case. Only an empty page needs them checked
+        // (an unknown id is NOT_FOUND; a merged one follows its survivor).
+        let refs = [&filter.speaker, &filter.subject, &filter.publisher];
+        if let [Some(speaker), Some(subject), Some(publisher)] =
+            refs.map(|r| optimistic_id(r.as_ref()))
+        {
+            let mut resolved = resolved_filter(filter, speaker, subject, publisher);
+            let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
+            if !rows.is_empty() {
+                return self.claims_page(&mut conn, rows, size).await;
+            }
+            resolved.speaker = find_opt(&mut conn, "speaker", filter.speaker.as_ref()).await?;
+            resolved.subject = find_opt(&mut conn, "subject", filter.subject.as_ref()).await?;
+            resolved.publisher =
+                find_opt(&mut conn, "publisher", filter.publisher.as_ref()).await?;
+            if (resolved.speaker, resolved.subject, resolved.publisher)
+                == (speaker, subject, publisher)
+            {
+                return self.claims_page(&mut conn, rows, size).await;
+            }
+            let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
+            return self.claims_page(&mut conn, rows, size).await;
+        }
+        let speaker = find_opt(&mut conn, "speaker", filter.speaker.as_ref()).await?;
+        let subject = find_opt(&mut conn, "subject", filter.subject.as_ref()).await?;
+        let publisher = find_opt(&mut conn, "publisher", filter.publisher.as_ref()).await?;
+        let resolved = resolved_filter(filter, speaker, subject, publisher);
         let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
+        self.claims_page(&mut conn, rows, size).await
+    }
+
+    /// A page of claims with the entities they name.
+    async fn claims_page(
+        &self,
+        conn: &mut PgConnection,
+        rows: Vec<(ClaimRecord, Cursor)>,
+        size: PageSize,
+    ) -> Result<Page<ClaimRecord>, StoreError> {
         let (items, next) = paginate(rows, size);
-        let entities = directory(&mut conn, items.iter(), std::iter::empty()).await?;
+        let entities = directory(conn, items.iter(), std::iter::empty()).await?;
         Ok(Page {
             items,
             next,

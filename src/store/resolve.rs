@@ -93,23 +93,31 @@ pub(super) async fn lookup_many(
             .await?
             .into_iter()
             .collect();
-    let by_external: HashMap<String, Uuid> = sqlx::query_as(
-        "SELECT x.external_id, coalesce(e.merged_into, e.id) FROM entity_external_ids x \
-         JOIN entities e ON e.id = x.entity_id WHERE x.external_id = ANY($1)",
-    )
-    .bind(&externals)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .collect();
-    let named: Vec<(String, Uuid, String)> = sqlx::query_as(
-        "SELECT DISTINCT n.name_norm, e.id, e.kind FROM entity_names n \
+    let by_external: HashMap<String, Uuid> = if externals.is_empty() {
+        HashMap::new()
+    } else {
+        sqlx::query_as(
+            "SELECT x.external_id, coalesce(e.merged_into, e.id) FROM entity_external_ids x \
+             JOIN entities e ON e.id = x.entity_id WHERE x.external_id = ANY($1)",
+        )
+        .bind(&externals)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect()
+    };
+    let named: Vec<(String, Uuid, String)> = if names.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(
+            "SELECT DISTINCT n.name_norm, e.id, e.kind FROM entity_names n \
          JOIN entities e ON e.id = n.entity_id \
          WHERE n.name_norm = ANY($1) AND e.merged_into IS NULL ORDER BY e.id",
-    )
-    .bind(&names)
-    .fetch_all(&mut *conn)
-    .await?;
+        )
+        .bind(&names)
+        .fetch_all(&mut *conn)
+        .await?
+    };
     let mut by_name: HashMap<String, Vec<(Uuid, String)>> = HashMap::new();
     for (norm, id, kind) in named {
         by_name.entry(norm).or_default().push((id, kind));

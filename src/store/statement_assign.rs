@@ -80,8 +80,7 @@ pub(super) async fn plan(
             Keys { key, norm, sketch }
         })
         .collect();
-    lock_speaker_sets(conn, &keys).await?;
-    let threshold = super::statements::threshold(conn).await?;
+    let threshold = lock_speaker_sets(conn, &keys).await?;
     let exact = exact_matches(conn, &keys).await?;
     let near = near_candidates(conn, &keys, &exact).await?;
 
@@ -180,14 +179,24 @@ pub(super) fn int8_array(xs: &[i64]) -> String {
     format!("{{{}}}", inner.join(","))
 }
 
-/// One exclusive advisory lock per speaker set, sorted, in one statement,
-/// under the shared statement lock.
-async fn lock_speaker_sets(conn: &mut PgConnection, keys: &[Keys]) -> Result<(), StoreError> {
-    super::statements::lock_shared(conn).await?;
+/// Takes the statement lock shared and one exclusive advisory lock per
+/// speaker set, sorted, in one statement; returns the connection's matching
+/// threshold (read in the same round trip).
+async fn lock_speaker_sets(conn: &mut PgConnection, keys: &[Keys]) -> Result<f64, StoreError> {
     let mut sets: Vec<String> = keys.iter().map(|k| format!("sk:{}", k.key)).collect();
     sets.sort();
     sets.dedup();
-    super::resolve::lock_keys(conn, &sets).await
+    let (_, _, raw): (i64, i64, Option<String>) = sqlx::query_as(
+        "SELECT (SELECT count(pg_advisory_xact_lock_shared(hashtextextended($1, 0)))), \
+           (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($2::text[]) AS k), \
+           current_setting($3, true)",
+    )
+    .bind(super::statements::LOCK_NAME)
+    .bind(&sets)
+    .bind(super::statements::SIMILARITY_SETTING)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(super::statements::parse_setting(raw))
 }
 
 /// Claim index → a stored statement whose member has the same speaker set

@@ -25,35 +25,26 @@ use crate::domain::ClaimRecord;
 /// between statements (merge, split, ClaimReview import), which must not
 /// interleave with any ingest's matching.
 pub(super) async fn lock(conn: &mut PgConnection) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('claimdb:statements', 0))")
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(LOCK_NAME)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Takes the statement lock shared: ingests, which then serialize among
-/// themselves per speaker set (see `statement_assign`).
-pub(super) async fn lock_shared(conn: &mut PgConnection) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended('claimdb:statements', 0))")
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
+/// The advisory-lock name of the statement lock (taken shared by ingests,
+/// see `statement_assign`).
+pub(super) const LOCK_NAME: &str = "claimdb:statements";
 
 /// The connection setting that carries `--statement-similarity` (set at
 /// connect time, see [`super::Store::connect_lazy`]).
 pub const SIMILARITY_SETTING: &str = "claimdb.statement_similarity";
 
-/// The matching threshold of this connection: the setting when present,
-/// else [`DEFAULT_SIMILARITY`].
-pub(super) async fn threshold(conn: &mut PgConnection) -> Result<f64, StoreError> {
-    let raw: Option<String> = sqlx::query_scalar("SELECT current_setting($1, true)")
-        .bind(SIMILARITY_SETTING)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(raw
-        .and_then(|r| parse_threshold(&r).ok())
-        .unwrap_or(DEFAULT_SIMILARITY))
+/// The matching threshold from the connection setting's value when
+/// present and valid, else [`DEFAULT_SIMILARITY`].
+pub(super) fn parse_setting(raw: Option<String>) -> f64 {
+    raw.and_then(|r| parse_threshold(&r).ok())
+        .unwrap_or(DEFAULT_SIMILARITY)
 }
 
 /// How a claim came to be in a statement, as `statement_decisions` records it.

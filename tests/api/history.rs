@@ -238,6 +238,24 @@ async fn filters_combine_subject_publisher_kind_and_text() {
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound);
+    // An unknown id too (ids are tried before they are checked).
+    let unknown_id = app
+        .claims
+        .list_claims(pb::ListClaimsRequest {
+            speaker: Some(pb::EntityRef {
+                id: uuid::Uuid::now_v7().to_string(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown_id.code(), Code::NotFound);
+    assert!(
+        unknown_id.message().contains("speaker"),
+        "{}",
+        unknown_id.message()
+    );
 }
 
 #[tokio::test]
