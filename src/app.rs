@@ -11,6 +11,7 @@ use anyhow::Context;
 use http::header::HeaderName;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::StreamExt as _;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::server::HealthReporter;
 use tonic_health::ServingStatus;
@@ -245,7 +246,16 @@ impl Application {
             .layer(LimitLayer::new(self.limits))
             .layer(AuthLayer::new(std::sync::Arc::new(auth)));
         let router = builder.add_routes(routes);
-        let incoming = TcpListenerStream::new(self.listener);
+        // TCP_NODELAY on every connection: without it a unary response's
+        // trailers wait behind Nagle's algorithm for the client's delayed ACK
+        // (measured: ~40 ms per IngestArticle call, 89 claims/s one by one).
+        let incoming = TcpListenerStream::new(self.listener).map(|accepted| {
+            accepted.inspect(|stream| {
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                }
+            })
+        });
         let mut server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
             let _ = stop_rx.await;
         }));
