@@ -62,28 +62,51 @@ pub fn normalize_text(text: &str) -> String {
 /// The trigrams of a normalized text, as PostgreSQL's pg_trgm makes them:
 /// each word padded with two spaces in front and one behind.
 pub fn trigrams(normalized: &str) -> HashSet<[char; 3]> {
-    let mut set = HashSet::new();
+    trigram_vec(normalized).into_iter().collect()
+}
+
+/// [`trigrams`] as a sorted, deduplicated vector: matching compares many
+/// pairs, and merging two sorted vectors costs no hashing or allocation.
+fn trigram_vec(normalized: &str) -> Vec<[char; 3]> {
+    let mut out = Vec::with_capacity(normalized.len() + 8);
+    let mut padded: Vec<char> = Vec::new();
     for word in normalized.split(|c: char| !c.is_alphanumeric()) {
         if word.is_empty() {
             continue;
         }
-        let padded: Vec<char> = "  ".chars().chain(word.chars()).chain([' ']).collect();
-        for w in padded.windows(3) {
-            set.insert([w[0], w[1], w[2]]);
-        }
+        padded.clear();
+        padded.extend("  ".chars().chain(word.chars()).chain([' ']));
+        out.extend(padded.windows(3).map(|w| [w[0], w[1], w[2]]));
     }
-    set
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
-/// pg_trgm's `similarity`: shared trigrams over all trigrams of either.
-pub fn similarity(a: &str, b: &str) -> f64 {
-    let (ta, tb) = (trigrams(a), trigrams(b));
-    let shared = ta.intersection(&tb).count();
-    let all = ta.len() + tb.len() - shared;
+/// |a ∩ b| / |a ∪ b| of two sorted, deduplicated trigram vectors.
+fn jaccard(a: &[[char; 3]], b: &[[char; 3]]) -> f64 {
+    let (mut i, mut j, mut shared) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let all = a.len() + b.len() - shared;
     if all == 0 {
         return 0.0;
     }
     shared as f64 / all as f64
+}
+
+/// pg_trgm's `similarity`: shared trigrams over all trigrams of either.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    jaccard(&trigram_vec(a), &trigram_vec(b))
 }
 
 /// Whether the shorter text's words all appear in the longer one, in
@@ -142,17 +165,32 @@ const FUNCTION_WORDS: [&str; 40] = [
 /// "sanctions"): the same frame with different words is another remark.
 /// Insertions and deletions alone ("very constructive") are not.
 pub fn has_substitution(a: &str, b: &str) -> bool {
-    let (wa, wb): (HashSet<&str>, HashSet<&str>) = (a.split(' ').collect(), b.split(' ').collect());
-    let lonely = |mine: &HashSet<&str>, theirs: &HashSet<&str>| {
-        mine.iter().any(|w| {
-            !theirs.contains(w)
+    fn words(t: &str) -> Vec<&str> {
+        let mut w: Vec<&str> = t.split(' ').collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+    let (wa, wb) = (words(a), words(b));
+    // Each word's trigrams once, not once per comparison.
+    let (ta, tb): (Vec<_>, Vec<_>) = (
+        wa.iter().map(|w| trigram_vec(w)).collect(),
+        wb.iter().map(|w| trigram_vec(w)).collect(),
+    );
+    let lonely = |mine: &[&str],
+                  my_tri: &[Vec<[char; 3]>],
+                  theirs: &[&str],
+                  their_tri: &[Vec<[char; 3]>]| {
+        mine.iter().zip(my_tri).any(|(w, wt)| {
+            theirs.binary_search(w).is_err()
                 && !FUNCTION_WORDS.contains(w)
                 && !theirs
                     .iter()
-                    .any(|t| !mine.contains(t) && similarity(w, t) >= 0.4)
+                    .zip(their_tri)
+                    .any(|(t, tt)| mine.binary_search(t).is_err() && jaccard(wt, tt) >= 0.4)
         })
     };
-    lonely(&wa, &wb) && lonely(&wb, &wa)
+    lonely(&wa, &ta, &wb, &tb) && lonely(&wb, &tb, &wa, &ta)
 }
 
 fn negation_count(normalized: &str) -> usize {

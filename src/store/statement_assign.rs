@@ -30,7 +30,10 @@ use crate::domain::ClaimRecord;
 
 /// Most stored candidates scored per claim (the ones sharing the most
 /// sketch keys).
-const CANDIDATES: i64 = 32;
+const CANDIDATES: usize = 16;
+
+/// Most stored members fetched per sketch key.
+const PER_KEY: i64 = 8;
 
 /// Where one claim goes, decided before its row is inserted.
 #[derive(Debug)]
@@ -225,43 +228,56 @@ async fn exact_matches(
 type Candidate = (Uuid, String);
 
 /// Claim index → stored members sharing a sketch key, for the claims
-/// without an exact match.
+/// without an exact match: at most [`PER_KEY`] members per key (so a key
+/// that half a speaker's remarks share costs no more than a rare one), then
+/// the [`CANDIDATES`] sharing the most keys.
 async fn near_candidates(
     conn: &mut PgConnection,
     keys: &[Keys],
     exact: &HashMap<usize, Uuid>,
 ) -> Result<HashMap<usize, Vec<Candidate>>, StoreError> {
-    let mut idx: Vec<i32> = Vec::new();
-    let mut sketches: Vec<String> = Vec::new();
+    let (mut idx, mut flat): (Vec<i32>, Vec<i64>) = (Vec::new(), Vec::new());
     for (i, k) in keys.iter().enumerate() {
-        if !exact.contains_key(&i) && !k.sketch.is_empty() {
-            idx.push(i as i32);
-            sketches.push(int8_array(&k.sketch));
+        if !exact.contains_key(&i) {
+            for key in &k.sketch {
+                idx.push(i as i32);
+                flat.push(*key);
+            }
         }
     }
     if idx.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i32, Uuid, String)> = sqlx::query_as(
-        "SELECT t.i, x.statement_id, x.normalized_text \
-         FROM unnest($1::int[], $2::text[]) AS t(i, sk) \
+    let rows: Vec<(i32, Uuid, Uuid, String, Vec<i64>)> = sqlx::query_as(
+        "SELECT q.i, x.claim_id, x.statement_id, x.normalized_text, x.sketch \
+         FROM unnest($1::int[], $2::int8[]) AS q(i, k) \
          CROSS JOIN LATERAL ( \
-           SELECT m.statement_id, m.normalized_text FROM statement_members m \
-           WHERE m.sketch && t.sk::bigint[] \
-           ORDER BY cardinality(ARRAY(SELECT unnest(m.sketch) INTERSECT SELECT unnest(t.sk::bigint[]))) DESC, \
-             m.claim_id \
-           LIMIT $3) x",
+           SELECT m.claim_id, m.statement_id, m.normalized_text, m.sketch FROM statement_members m \
+           WHERE m.sketch @> ARRAY[q.k] LIMIT $3) x",
     )
     .bind(&idx)
-    .bind(&sketches)
-    .bind(CANDIDATES)
+    .bind(&flat)
+    .bind(PER_KEY)
     .fetch_all(&mut *conn)
     .await?;
-    let mut out: HashMap<usize, Vec<Candidate>> = HashMap::new();
-    for (i, id, text) in rows {
-        out.entry(i as usize).or_default().push((id, text));
+    let mut found: HashMap<usize, HashMap<Uuid, (usize, Candidate)>> = HashMap::new();
+    for (i, claim_id, statement_id, text, sketch) in rows {
+        let i = i as usize;
+        let shared = sketch.iter().filter(|x| keys[i].sketch.contains(x)).count();
+        found
+            .entry(i)
+            .or_default()
+            .insert(claim_id, (shared, (statement_id, text)));
     }
-    Ok(out)
+    Ok(found
+        .into_iter()
+        .map(|(i, members)| {
+            let mut ranked: Vec<(usize, Candidate)> = members.into_values().collect();
+            ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1 .0.cmp(&b.1 .0)));
+            ranked.truncate(CANDIDATES);
+            (i, ranked.into_iter().map(|(_, c)| c).collect())
+        })
+        .collect())
 }
 
 /// The best-scoring candidate among stored ones and earlier claims of the
