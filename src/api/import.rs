@@ -12,7 +12,7 @@ use crate::pb::v1 as pb;
 use crate::store::{ItemOutcome, Store};
 
 /// Most items written in one transaction.
-const BATCH_ITEMS: usize = 64;
+const BATCH_ITEMS: usize = 256;
 /// Most claims written in one transaction.
 const BATCH_CLAIMS: usize = 5_000;
 /// A partial batch is written when the client pauses this long.

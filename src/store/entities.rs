@@ -252,7 +252,7 @@ pub(super) async fn list(
             let sql = format!(
                 "SELECT {ENTITY_COLUMNS}, s.score FROM ( \
                    SELECT n.entity_id, max(greatest(similarity(n.name_norm, $1), word_similarity($1, n.name_norm)))::float8 AS score \
-                   FROM entity_names n WHERE n.name_norm % $1 OR $1 <% n.name_norm GROUP BY n.entity_id \
+                   FROM entity_names n WHERE lower(n.name_norm) % $1 OR $1 <% lower(n.name_norm) GROUP BY n.entity_id \
                  ) s JOIN entities e ON e.id = s.entity_id \
                  WHERE e.merged_into IS NULL AND ($2::text IS NULL OR e.kind = $2) \
                    AND ($3::float8 IS NULL OR s.score < $3 OR (s.score = $3 AND e.id > $4)) \

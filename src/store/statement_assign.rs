@@ -30,7 +30,7 @@ use crate::domain::ClaimRecord;
 
 /// Most stored candidates scored per claim (the ones sharing the most
 /// sketch keys).
-const CANDIDATES: usize = 16;
+const CANDIDATES: i64 = 16;
 
 /// Most stored members fetched per sketch key.
 const PER_KEY: i64 = 8;
@@ -248,36 +248,31 @@ async fn near_candidates(
     if idx.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i32, Uuid, Uuid, String, Vec<i64>)> = sqlx::query_as(
-        "SELECT q.i, x.claim_id, x.statement_id, x.normalized_text, x.sketch \
-         FROM unnest($1::int[], $2::int8[]) AS q(i, k) \
-         CROSS JOIN LATERAL ( \
-           SELECT m.claim_id, m.statement_id, m.normalized_text, m.sketch FROM statement_members m \
-           WHERE m.sketch @> ARRAY[q.k] LIMIT $3) x",
+    // Ranked in the database: only the chosen members' texts travel.
+    let rows: Vec<(i32, Uuid, String)> = sqlx::query_as(
+        "WITH hits AS ( \
+           SELECT q.i, x.claim_id FROM unnest($1::int[], $2::int8[]) AS q(i, k) \
+           CROSS JOIN LATERAL ( \
+             SELECT m.claim_id FROM statement_members m WHERE m.sketch @> ARRAY[q.k] LIMIT $3) x), \
+         ranked AS ( \
+           SELECT i, claim_id, row_number() OVER (PARTITION BY i ORDER BY count(*) DESC, claim_id) AS rn \
+           FROM hits GROUP BY i, claim_id) \
+         SELECT r.i, m.statement_id, m.normalized_text FROM ranked r \
+         JOIN statement_members m ON m.claim_id = r.claim_id WHERE r.rn <= $4",
     )
     .bind(&idx)
     .bind(&flat)
     .bind(PER_KEY)
+    .bind(CANDIDATES)
     .fetch_all(&mut *conn)
     .await?;
-    let mut found: HashMap<usize, HashMap<Uuid, (usize, Candidate)>> = HashMap::new();
-    for (i, claim_id, statement_id, text, sketch) in rows {
-        let i = i as usize;
-        let shared = sketch.iter().filter(|x| keys[i].sketch.contains(x)).count();
-        found
-            .entry(i)
+    let mut out: HashMap<usize, Vec<Candidate>> = HashMap::new();
+    for (i, statement_id, text) in rows {
+        out.entry(i as usize)
             .or_default()
-            .insert(claim_id, (shared, (statement_id, text)));
+            .push((statement_id, text));
     }
-    Ok(found
-        .into_iter()
-        .map(|(i, members)| {
-            let mut ranked: Vec<(usize, Candidate)> = members.into_values().collect();
-            ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1 .0.cmp(&b.1 .0)));
-            ranked.truncate(CANDIDATES);
-            (i, ranked.into_iter().map(|(_, c)| c).collect())
-        })
-        .collect())
+    Ok(out)
 }
 
 /// The best-scoring candidate among stored ones and earlier claims of the
