@@ -344,6 +344,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let e = entities::update(&mut tx, id, patch, expected_revision, actor).await?;
         tx.commit().await?;
+        entities::forget_summaries(&[id]);
         Ok(e)
     }
 

@@ -196,6 +196,7 @@ impl Store {
             merge::merge_entities(&mut tx, from, into, &Change { reason, actor }).await?;
         log_changes(&mut tx, RevisionChange::Merged, &recs).await?;
         tx.commit().await?;
+        entities::forget_summaries(&[from, into]);
         Ok((entity, recs.len()))
     }
 

@@ -161,3 +161,50 @@ async fn bad_entities_name_every_bad_field() {
     assert_eq!(missing.code(), Code::NotFound);
     assert_eq!(app.count("entities").await, 0);
 }
+
+#[tokio::test]
+async fn a_rename_shows_at_once_in_the_claims_that_name_the_entity() {
+    let mut app = TestApp::spawn().await;
+    let stored = app.ingest(crate::helpers::worked_example()).await;
+    let claim = &stored.claims[0];
+    let speaker = claim.speakers[0].clone();
+    // Read once, so the speaker's summary is cached.
+    let before = app
+        .claims
+        .get_claim(pb::GetClaimRequest {
+            id: claim.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap();
+    assert_eq!(before.speakers[0].name, speaker.name);
+    app.entities
+        .update_entity(pb::UpdateEntityRequest {
+            entity: Some(pb::Entity {
+                id: speaker.id.clone(),
+                name: "Renamed Speaker".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["name".into()],
+            }),
+            expected_revision: 0,
+        })
+        .await
+        .unwrap();
+    let after = app
+        .claims
+        .get_claim(pb::GetClaimRequest {
+            id: claim.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .claim
+        .unwrap();
+    assert_eq!(after.speakers[0].name, "Renamed Speaker");
+}
