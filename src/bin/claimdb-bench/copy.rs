@@ -954,7 +954,7 @@ impl RowBuilder {
         Ok(claims.len())
     }
 
-    /// The stored record of a claim, as `claims::build_record` makes it.
+    /// The stored record of a claim, as the store makes it (`bulk::record`).
     fn record(
         &mut self,
         c: &NewClaim,

@@ -48,6 +48,9 @@ pub(crate) struct Machine {
     pub(crate) ram_bytes: u64,
     /// Kernel release.
     pub(crate) kernel: String,
+    /// `/proc/loadavg` when the run started: other work on the machine
+    /// skews every figure.
+    pub(crate) loadavg_at_start: String,
 }
 
 impl Machine {
@@ -75,6 +78,9 @@ impl Machine {
             ram_bytes: ram_kib * 1024,
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string())
+                .unwrap_or_default(),
+            loadavg_at_start: std::fs::read_to_string("/proc/loadavg")
+                .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
                 .unwrap_or_default(),
         }
     }
@@ -389,11 +395,12 @@ pub(crate) fn render(r: &Report) -> String {
     let m = &r.machine;
     let _ = writeln!(
         o,
-        "machine: {} × {}, {:.1} GiB RAM, Linux {}",
+        "machine: {} × {}, {:.1} GiB RAM, Linux {}, load average at start {}",
         m.nproc,
         m.cpu,
         m.ram_bytes as f64 / (1u64 << 30) as f64,
-        m.kernel
+        m.kernel,
+        m.loadavg_at_start
     );
     let p = &r.postgres;
     let _ = writeln!(

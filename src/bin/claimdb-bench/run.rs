@@ -52,6 +52,7 @@ async fn run_on(
     world: &Arc<World>,
     server_bin: &std::path::Path,
 ) -> anyhow::Result<Report> {
+    let machine = Machine::detect();
     let postgres = cluster.info().await?;
     let log_dir = &settings.data_dir;
     let db_connections = (2 * settings.concurrency as u32).max(16);
@@ -163,7 +164,7 @@ async fn run_on(
             server_bin: server_bin.display().to_string(),
         },
         generator: world.params.clone(),
-        machine: Machine::detect(),
+        machine,
         postgres,
         dataset: dataset_info,
         import,
