@@ -5,11 +5,11 @@
 //! parameters, fetching the same columns.
 //!
 //! What the direct side does NOT do, and the service does, is the point of
-//! the comparison: gRPC decoding and encoding, request parsing, resolving
-//! the entity reference (one query), fetching the entity summaries of the
-//! page (one query), connection health checks on pool acquire, converting
-//! each JSON snapshot into a `Claim` message. The snapshot is fetched as
-//! raw bytes here (the server sends jsonb as text either way).
+//! the comparison: gRPC decoding and encoding, request parsing, whatever the
+//! store does around the main query (resolving the entity reference, the
+//! entity summaries of the page), converting each JSON snapshot into a
+//! `Claim` message. The snapshot is fetched as raw bytes here (the server
+//! sends jsonb as text either way).
 //!
 //! Keep these strings in step with the store when its queries change.
 

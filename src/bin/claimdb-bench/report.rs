@@ -130,14 +130,17 @@ pub(crate) fn notes() -> Vec<String> {
          direct: the same query text the store runs, over sqlx with one connection per caller, \
          same concurrency, same drawn parameters, same database, same run.",
         "direct/service: how many times more requests per second the raw SQL sustains; the gap is \
-         the service's own cost (gRPC, parsing, entity resolution and entity-summary queries, \
-         pool health checks, snapshot JSON decoding and Claim encoding).",
+         the service's own cost (gRPC and HTTP/2, request parsing, whatever the store does around \
+         the main query, JSON snapshot decoding and Claim encoding).",
         "rows svc/dir: mean rows per request; each caller draws the same parameter sequence on \
          both sides, so they agree up to the difference in how many requests each side made \
          (exactly for fts_* and get_claim).",
         "import: ImportArticles streams into a fresh database; copy: the rows the service writes for \
          the same articles, built in Rust and COPYed in one transaction into a fresh database with \
-         the same schema and indexes (row building included in its time).",
+         the same schema and indexes (row building included in its time). With one stream the \
+         two databases hold the same rows; with several, a few more statements on the service \
+         side are expected: two trimmed re-reports of a remark can arrive before the remark \
+         itself, in different streams, and start separate statements.",
         "ingest_one: IngestArticle, one new article per call, into the kept dataset (rows deleted \
          afterwards); it has no direct baseline, compare it with import.",
         "mixed: 90% reads drawn evenly from the read workloads, 10% IngestArticle of a new article; \
