@@ -260,19 +260,38 @@ impl LocalPostgres {
 
     fn initdb(&self) -> Result<(), LocalPgError> {
         let data = self.pgdata();
-        let out = self.run(
-            "initdb",
-            &[
-                "-D",
-                &data.to_string_lossy(),
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ],
-        )?;
+        // Byte-order collation (fast, the same everywhere), but a UTF-8
+        // character classification: under a plain C locale the full-text
+        // parser glues non-ASCII punctuation to words ("marzipan”" instead
+        // of "marzipan"), so words next to curly quotes or dashes could not
+        // be found. C.UTF-8 is missing on some systems: then plain C.
+        let mut out = None;
+        let locales: [&[&str]; 2] = [&["--lc-collate=C", "--lc-ctype=C.UTF-8"], &["--locale=C"]];
+        for locale in locales {
+            let mut args = vec![
+                "-D".to_string(),
+                data.to_string_lossy().into_owned(),
+                "-U".into(),
+                SUPERUSER.into(),
+                "--auth=trust".into(),
+                "-E".into(),
+                "UTF8".into(),
+            ];
+            args.extend(locale.iter().map(|a| a.to_string()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let attempt = self.run("initdb", &args)?;
+            let ok = attempt.status.success();
+            out = Some(attempt);
+            if ok {
+                break;
+            }
+        }
+        let Some(out) = out else {
+            return Err(LocalPgError::Tool {
+                tool: "initdb".into(),
+                detail: "not run".into(),
+            });
+        };
         if !out.status.success() {
             return Err(LocalPgError::Tool {
                 tool: "initdb".into(),

@@ -329,3 +329,95 @@ async fn as_of_answers_exactly_as_the_database_stood_then() {
     };
     assert_eq!(texts(&mut app, list_text_then).await, ["We will sign"]);
 }
+
+/// Full-text lists take two plans (walk the newest claims, or read every
+/// match through the index); both must give the exact newest matches, page
+/// after page, for a term in a handful of old claims and one in many.
+#[tokio::test]
+async fn text_search_pages_newest_first_for_rare_and_common_terms() {
+    let mut app = TestApp::spawn().await;
+    // 1,100 claims: more than the newest-claims window (1,000 here).
+    let base = chrono::NaiveDate::from_ymd_opt(2020, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let text = |i: usize| {
+        let mut t = format!("Routine remark number {i} on the harbour budget");
+        if i < 3 {
+            t.push_str(" and the zeppelin hangar");
+        }
+        if i % 10 == 0 {
+            t.push_str(" near the “quay” wall");
+        }
+        t
+    };
+    let at = |i: usize| {
+        let t = base + chrono::Duration::days(i as i64);
+        prost_types::Timestamp {
+            seconds: t.timestamp(),
+            nanos: 0,
+        }
+    };
+    let items: Vec<pb::ImportArticlesRequest> = (0..220)
+        .map(|a| {
+            let claims: Vec<(String, prost_types::Timestamp)> =
+                (0..5).map(|j| (text(a * 5 + j), at(a * 5 + j))).collect();
+            let refs: Vec<(&str, &str, prost_types::Timestamp)> = claims
+                .iter()
+                .map(|(t, d)| ("Port Official", t.as_str(), *d))
+                .collect();
+            pb::ImportArticlesRequest {
+                article: Some(crate::helpers::article(
+                    &format!("https://w.example/{a}"),
+                    &refs,
+                )),
+            }
+        })
+        .collect();
+    let summary = app
+        .claims
+        .import_articles(tokio_stream::iter(items))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summary.claims_stored, 1100);
+    let list = |query: &str, page_size: i32, order: pb::ClaimOrder| {
+        let mut claims = app.claims.clone();
+        let query = query.to_string();
+        async move {
+            let mut texts = Vec::new();
+            let mut token = String::new();
+            loop {
+                let page = claims
+                    .list_claims(pb::ListClaimsRequest {
+                        query: query.clone(),
+                        order_by: order as i32,
+                        page_size,
+                        page_token: token,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner();
+                texts.extend(page.claims.into_iter().map(|c| c.text));
+                if page.next_page_token.is_empty() {
+                    return texts;
+                }
+                token = page.next_page_token;
+            }
+        }
+    };
+    let desc = pb::ClaimOrder::SaidTimeDesc;
+    // Rare and old: outside the window, found through the index.
+    assert_eq!(list("zeppelin", 2, desc).await, [text(2), text(1), text(0)]);
+    // Common: 110 matches, the newest first; a word inside curly quotes
+    // is a word of its own.
+    let quay: Vec<String> = (0..1100).rev().filter(|i| i % 10 == 0).map(text).collect();
+    assert_eq!(list("quay", 20, desc).await, quay);
+    let oldest_first: Vec<String> = quay.iter().rev().cloned().collect();
+    assert_eq!(
+        list("quay", 7, pb::ClaimOrder::SaidTimeAsc).await,
+        oldest_first
+    );
+}
