@@ -117,11 +117,15 @@ async fn page(
     let dir = if desc { "DESC" } else { "ASC" };
     qb.push(format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "))
         .push_bind(size.get() as i64 + 1);
-    // A full-text filter is planned for its actual term (an unnamed
-    // statement, not a cached generic plan).
+    // A full-text filter, or a speaker together with a subject, is planned
+    // for its actual values (an unnamed statement, not a cached generic
+    // plan): how common the term is, or how much the two histories overlap,
+    // decides between walking one index and joining two, and a generic
+    // plan made for an average speaker took 0.6 s for the busiest ones.
+    let custom = f.query.is_some() || (f.speaker.is_some() && f.subject.is_some());
     let rows: Vec<Row> = qb
         .build_query_as()
-        .persistent(f.query.is_none())
+        .persistent(!custom)
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows
@@ -239,8 +243,9 @@ fn present_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
             qb.push(" AND d.entity_id = ").push_bind(sp);
         } else {
             qb.push(" AND EXISTS (SELECT 1 FROM claim_speakers s WHERE s.claim_id = c.id AND s.entity_id = ")
-                .push_bind(sp)
-                .push(")");
+                .push_bind(sp);
+            push_window(&mut qb, f, "s.sort_time");
+            qb.push(")");
         }
     }
     if let Some(su) = f.subject {
@@ -248,8 +253,9 @@ fn present_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
             qb.push(" AND d.entity_id = ").push_bind(su);
         } else {
             qb.push(" AND EXISTS (SELECT 1 FROM claim_subjects s WHERE s.claim_id = c.id AND s.entity_id = ")
-                .push_bind(su)
-                .push(")");
+                .push_bind(su);
+            push_window(&mut qb, f, "s.sort_time");
+            qb.push(")");
         }
     }
     let sort = if driven_by_speaker || driven_by_subject {
@@ -295,6 +301,19 @@ fn as_of_query(f: &ResolvedClaimFilter, t: DateTime<Utc>) -> QueryBuilder<Postgr
         "to_tsvector('english', r.text)",
     );
     qb
+}
+
+/// The said-time window on a link table's copy of the sort time: inside
+/// an EXISTS it lets the planner read only the window of the other entity's
+/// history (a subject quoted over 15 years, asked about 2 of them), not all
+/// of it.
+fn push_window(qb: &mut QueryBuilder<Postgres>, f: &ResolvedClaimFilter, column: &str) {
+    if let Some(after) = f.said_after {
+        qb.push(format!(" AND {column} >= ")).push_bind(after);
+    }
+    if let Some(before) = f.said_before {
+        qb.push(format!(" AND {column} < ")).push_bind(before);
+    }
 }
 
 /// Filters every shape shares; `t` is the table alias holding `article_id`,

@@ -40,7 +40,8 @@ pub(crate) const SPEAKER_SUBJECT_WINDOW: &str = "SELECT r.snapshot, d.sort_time,
      FROM claim_speakers d JOIN claims c ON c.id = d.claim_id \
      JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision WHERE true \
      AND d.entity_id = $1 \
-     AND EXISTS (SELECT 1 FROM claim_subjects s WHERE s.claim_id = c.id AND s.entity_id = $2) \
+     AND EXISTS (SELECT 1 FROM claim_subjects s WHERE s.claim_id = c.id AND s.entity_id = $2 \
+       AND s.sort_time >= $3 AND s.sort_time < $4) \
      AND d.sort_time >= $3 AND d.sort_time < $4 AND c.state = 'active' \
      ORDER BY d.sort_time DESC, d.claim_id DESC LIMIT $5";
 
@@ -144,7 +145,7 @@ impl ReadParams {
 /// planned for its actual term, as the store sends it (`claim_list::list`).
 pub(crate) async fn read(conn: &mut PgConnection, p: &ReadParams) -> Result<u64, sqlx::Error> {
     let (sql, page) = p.sql();
-    let persistent = !matches!(p, ReadParams::Text(_));
+    let persistent = !matches!(p, ReadParams::Text(_) | ReadParams::Window { .. });
     let mut rows: Vec<PgRow> = p
         .query(sql)
         .persistent(persistent)
