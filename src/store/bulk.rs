@@ -79,7 +79,14 @@ pub(super) async fn ingest_many(
     for b in built.iter_mut() {
         for c in b.claims.iter_mut() {
             if let Slot::New(rec) = c {
-                if let Some(id) = found.get(&(rec.article_id, rec.fingerprint())) {
+                // A fingerprint is a hash of a JSON document: only worth
+                // computing when a stored article may already hold the claim.
+                let stored_id = if found.is_empty() {
+                    None
+                } else {
+                    found.get(&(rec.article_id, rec.fingerprint()))
+                };
+                if let Some(id) = stored_id {
                     *c = Slot::Stored(*id);
                 } else {
                     new_recs.push((**rec).clone());
@@ -405,10 +412,12 @@ fn build_claims(
         let mut slots = Vec::with_capacity(item_claims.len());
         for (j, c) in item_claims.iter().enumerate() {
             let rec = record(c, article, ids, actor, ts);
-            match seen.get(&rec.fingerprint()) {
-                Some(first) => slots.push(Slot::Repeat(*first)),
-                None => {
-                    seen.insert(rec.fingerprint(), j);
+            match seen.entry(rec.fingerprint()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    slots.push(Slot::Repeat(*first.get()))
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(j);
                     slots.push(Slot::New(Box::new(rec)));
                 }
             }
