@@ -20,16 +20,20 @@ use tonic::transport::Channel;
 /// Where test databases are created.
 enum Cluster {
     /// A private cluster in a temporary directory.
-    Local(LocalPostgres, #[allow(dead_code)] tempfile::TempDir),
+    Local(LocalPostgres, tempfile::TempDir),
     /// An existing server (`TEST_DATABASE_URL`).
     External(Box<PgConnectOptions>),
 }
 
 static CLUSTER: OnceCell<Cluster> = OnceCell::const_new();
 
+/// Stops the private cluster and deletes its directory when the test binary
+/// exits: statics are never dropped, so the `TempDir` alone would leave a
+/// cluster of every test's database (about a gigabyte) behind on each run.
 extern "C" fn stop_cluster_at_exit() {
-    if let Some(Cluster::Local(pg, _)) = CLUSTER.get() {
+    if let Some(Cluster::Local(pg, dir)) = CLUSTER.get() {
         let _ = pg.stop_immediate();
+        let _ = std::fs::remove_dir_all(dir.path());
     }
 }
 
