@@ -368,6 +368,16 @@ pub fn sketch(speaker_key: &str, normalized: &str) -> Vec<i64> {
         .collect()
 }
 
+/// A 64-bit key of a normalized remark by a speaker set: equal texts of
+/// the same speakers always share it. With the [`sketch`] keys it names
+/// every stored remark a new one could be matched to, so a writer locks
+/// these (not the whole speaker set) and writers quoting the same person
+/// in different words do not wait for each other. Stable across builds and
+/// processes (FNV-1a), as locks taken by two servers must agree.
+pub fn exact_key(speaker_key: &str, normalized: &str) -> i64 {
+    fnv1a(&[b"exact", speaker_key.as_bytes(), normalized.as_bytes()]) as i64
+}
+
 /// A statement with its aggregates, as the store returns it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Statement {
@@ -629,6 +639,17 @@ mod tests {
             sharing * 20 < cross,
             "{sharing} of {cross} unrelated pairs share a key"
         );
+    }
+
+    #[test]
+    fn exact_keys_agree_for_equal_texts_of_the_same_speakers_only() {
+        let t = normalize_text("The port is open for business.");
+        let u = normalize_text("the port is OPEN for business");
+        assert_eq!(exact_key("a", &t), exact_key("a", &u));
+        assert_ne!(exact_key("a", &t), exact_key("b", &t));
+        assert_ne!(exact_key("a", &t), exact_key("a", "the port is closed"));
+        // Not one of the sketch keys, so the two kinds of lock never collide.
+        assert!(!sketch("a", &t).contains(&exact_key("a", &t)));
     }
 
     #[test]

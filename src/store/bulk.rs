@@ -11,11 +11,16 @@
 //! articles and 320 claims costs about twenty round trips instead of twenty
 //! per claim.
 //!
-//! Locks, in this order: the advisory locks of every URL and every name or
-//! external id that may create an entity (sorted, one statement), then the
-//! statement locks (see `statement_assign`). Concurrent batches naming the
+//! Locks, in the one order every writer uses: the statement lock shared
+//! (merges take it exclusively, so no entity is merged away between being
+//! looked up and being linked), the advisory locks of every URL (sorted),
+//! then those of the names and external ids that found nothing and so may
+//! create an entity (sorted, looked up again once locked), then the
+//! matching locks (see `statement_assign`). Concurrent batches naming the
 //! same new entity or URL therefore serialize on it and find each other's
-//! rows instead of duplicating them.
+//! rows instead of duplicating them, while batches that only name stored
+//! entities (the common case: every article of a big outlet names it) do
+//! not wait for each other at all.
 
 use std::collections::{HashMap, HashSet};
 
@@ -43,17 +48,17 @@ pub(super) async fn ingest_many(
     items: &[Item<'_>],
     actor: &str,
 ) -> Result<Vec<Result<IngestResult, StoreError>>, StoreError> {
-    let mut keys: Vec<String> = items
-        .iter()
-        .flat_map(|(a, c)| claims::lock_keys_for(a, c))
-        .collect();
-    keys.sort();
-    keys.dedup();
+    let mut urls: Vec<String> = items.iter().map(|(a, _)| claims::url_lock_key(a)).collect();
+    urls.sort();
+    urls.dedup();
     // The locks and the transaction's timestamp in one round trip.
-    let (_, ts): (i64, DateTime<Utc>) = sqlx::query_as(
-        "SELECT (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k), now()",
+    let (_, _, ts): (i64, i64, DateTime<Utc>) = sqlx::query_as(
+        "SELECT (SELECT count(pg_advisory_xact_lock_shared(hashtextextended($1, 0)))), \
+           (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($2::text[]) AS k), \
+           now()",
     )
-    .bind(&keys)
+    .bind(super::statements::LOCK_NAME)
+    .bind(&urls)
     .fetch_one(&mut *conn)
     .await?;
 
@@ -208,7 +213,7 @@ async fn resolve_entities(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let found = resolve::lookup_many(conn, &all).await?;
+    let found = lookup_locking_missing(conn, &all).await?;
     let mut plan = Plan::default();
     let mut targets: HashMap<EntityRef, Target> = HashMap::new();
     for (i, refs) in per_item.iter().enumerate() {
@@ -251,6 +256,28 @@ async fn resolve_entities(
             Target::Planned(k) => planned_ids.get(&k).map(|id| (r, *id)),
         })
         .collect())
+}
+
+/// Looks every reference up; those that found nothing and may create an
+/// entity are locked (sorted, one statement) and looked up again, so a
+/// concurrent batch that created one in between is seen.
+async fn lookup_locking_missing(
+    conn: &mut PgConnection,
+    refs: &[&EntityRef],
+) -> Result<HashMap<EntityRef, Lookup>, StoreError> {
+    let mut found = resolve::lookup_many(conn, refs).await?;
+    let missing: Vec<&EntityRef> = refs
+        .iter()
+        .copied()
+        .filter(|r| matches!(found.get(*r), None | Some(Lookup::Missing)))
+        .filter(|r| resolve::lock_key(r).is_some())
+        .collect();
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    resolve::lock_refs(conn, missing.iter().copied()).await?;
+    found.extend(resolve::lookup_many(conn, &missing).await?);
+    Ok(found)
 }
 
 /// Resolves one reference against what is stored and what the batch plans,

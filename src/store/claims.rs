@@ -47,13 +47,18 @@ fn all_refs<'a>(article: &'a NewArticle, claims: &'a [NewClaim]) -> Vec<&'a Enti
     refs
 }
 
-/// The advisory-lock keys an ingest needs: its URL and every name or
-/// external id that may create an entity.
-pub(super) fn lock_keys_for(article: &NewArticle, claims: &[NewClaim]) -> Vec<String> {
+/// The advisory-lock key of an article's URL (concurrent ingests of one URL
+/// serialize on it).
+pub(super) fn url_lock_key(article: &NewArticle) -> String {
+    format!("u:{}", article.url)
+}
+
+/// The advisory-lock keys of every name or external id an ingest may create
+/// an entity for.
+pub(super) fn entity_lock_keys(article: &NewArticle, claims: &[NewClaim]) -> Vec<String> {
     all_refs(article, claims)
         .into_iter()
         .filter_map(super::resolve::lock_key)
-        .chain([format!("u:{}", article.url)])
         .collect()
 }
 
@@ -358,6 +363,9 @@ pub(super) async fn update(
     reason: &str,
     actor: &str,
 ) -> Result<ClaimRecord, StoreError> {
+    // The statement lock shared first, as every writer takes it: a merge
+    // must not move an entity away between its look-up and its link.
+    super::statements::lock_shared(conn).await?;
     let old = lock_current(conn, id, expected_revision).await?;
     let refs = patch_refs(patch);
     super::resolve::lock_refs(conn, refs.into_iter()).await?;

@@ -309,27 +309,29 @@ impl Store {
         actor: &str,
     ) -> Result<ImportOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
-        // Every lock the items need, in the one global order: URL and entity
-        // keys (sorted), then the statement lock exclusively, because the
-        // appearances are moved between statements after matching.
-        let mut keys: Vec<String> = items
-            .iter()
-            .flat_map(|item| {
-                let appearance_keys = item
-                    .appearances
-                    .iter()
-                    .flat_map(|(a, c)| claims::lock_keys_for(a, std::slice::from_ref(c)));
-                let reviewer = item
-                    .review
-                    .as_ref()
-                    .and_then(|r| resolve::lock_key(&r.reviewer));
-                appearance_keys.chain(reviewer).collect::<Vec<_>>()
-            })
-            .collect();
-        keys.sort();
-        keys.dedup();
-        resolve::lock_keys(&mut tx, &keys).await?;
+        // Every lock the items need, in the one global order (see
+        // `bulk`): the statement lock, exclusively because the appearances
+        // are moved between statements after matching, then the URLs, then
+        // every name or id that may create an entity, each sorted.
         statements::lock(&mut tx).await?;
+        let mut urls: Vec<String> = Vec::new();
+        let mut names: Vec<String> = Vec::new();
+        for item in items {
+            for (a, c) in &item.appearances {
+                urls.push(claims::url_lock_key(a));
+                names.extend(claims::entity_lock_keys(a, std::slice::from_ref(c)));
+            }
+            names.extend(
+                item.review
+                    .as_ref()
+                    .and_then(|r| resolve::lock_key(&r.reviewer)),
+            );
+        }
+        for keys in [&mut urls, &mut names] {
+            keys.sort();
+            keys.dedup();
+            resolve::lock_keys(&mut tx, keys).await?;
+        }
         let mut outcome = ImportOutcome::default();
         let mut created = Vec::new();
         for item in items {

@@ -32,6 +32,16 @@ pub(super) async fn lock(conn: &mut PgConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Takes the statement lock shared (ingests and corrections: they may run
+/// together, but not during a merge or a split).
+pub(super) async fn lock_shared(conn: &mut PgConnection) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0))")
+        .bind(LOCK_NAME)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// The advisory-lock name of the statement lock (taken shared by ingests,
 /// see `statement_assign`).
 pub(super) const LOCK_NAME: &str = "claimdb:statements";
@@ -159,11 +169,20 @@ pub(super) async fn refresh(
 }
 
 /// [`refresh`] for many statements in one statement.
+///
+/// The rows are locked in id order first: ingests that add to the same
+/// stored statements need not hold a common matching lock (each may have
+/// found it through a different member), and an UPDATE locks rows in
+/// whatever order its plan visits them, so two of them could deadlock.
 pub(super) async fn refresh_many(
     conn: &mut PgConnection,
     ids: &[Uuid],
     ts: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    sqlx::query("SELECT count(*) FROM (SELECT 1 FROM statements WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE) l")
+        .bind(ids)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "WITH m AS ( \
            SELECT c.statement_id AS sid, c.id, c.publisher_id, c.text, \

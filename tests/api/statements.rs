@@ -249,6 +249,97 @@ async fn concurrent_ingests_of_the_same_new_remark_make_one_statement() {
     assert_eq!(app.count("statements").await, 1);
 }
 
+/// Writers lock only what a new claim can be matched by (its text's key and
+/// sketch keys) and the names that may create an entity. While another
+/// session holds the key of one remark and the names of its speaker and
+/// outlet, a different remark by the same (stored) speaker through the same
+/// (stored) outlet is ingested at once, and the same remark waits for the
+/// lock, then joins the stored statement.
+#[tokio::test]
+async fn writers_wait_only_for_writers_of_a_remark_they_could_match() {
+    use claimdb::domain::statement::{exact_key, normalize_text, speaker_key};
+    use claimdb::domain::text::fold_name;
+    use std::time::Duration;
+
+    let remark = "Inflation has peaked; we are confident of that.";
+    let mut app = TestApp::spawn().await;
+    let first = ingest_one(
+        &mut app,
+        report(
+            "https://a.example/1",
+            "Outlet A",
+            day(6, 1),
+            "Ana Veloso",
+            remark,
+        ),
+    )
+    .await;
+    let speaker: uuid::Uuid = first.speakers[0].id.parse().unwrap();
+    let mut holder = app.store.pool().acquire().await.unwrap();
+    sqlx::query(
+        "SELECT pg_advisory_lock(hashtextextended($1, 0)), \
+           pg_advisory_lock(hashtextextended($2, 0)), pg_advisory_lock($3)",
+    )
+    .bind(format!("n:{}", fold_name("Ana Veloso")))
+    .bind(format!("n:{}", fold_name("Outlet A")))
+    .bind(exact_key(&speaker_key(&[speaker]), &normalize_text(remark)))
+    .execute(&mut *holder)
+    .await
+    .unwrap();
+
+    let other = report(
+        "https://a.example/2",
+        "Outlet A",
+        day(6, 2),
+        "Ana Veloso",
+        "Unemployment will fall below five percent next year.",
+    );
+    let mut client = app.claims.clone();
+    let done = tokio::time::timeout(Duration::from_secs(20), client.ingest_article(other))
+        .await
+        .expect("a different remark must not wait for the held locks")
+        .expect("ingest");
+    assert_ne!(done.into_inner().claims[0].statement_id, first.statement_id);
+
+    let same = report(
+        "https://b.example/1",
+        "Outlet A",
+        day(6, 3),
+        "Ana Veloso",
+        remark,
+    );
+    let mut client = app.claims.clone();
+    let waiting = tokio::spawn(async move { client.ingest_article(same).await });
+    // Proof that it waits on the lock (not merely that it is slow).
+    let mut blocked = false;
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        )
+        .fetch_one(&mut *holder)
+        .await
+        .unwrap();
+        if n > 0 {
+            blocked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(blocked, "the same remark should wait for the held key");
+    assert!(!waiting.is_finished());
+    sqlx::query("SELECT pg_advisory_unlock_all()")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let joined = tokio::time::timeout(Duration::from_secs(20), waiting)
+        .await
+        .expect("released, it completes")
+        .unwrap()
+        .expect("ingest")
+        .into_inner();
+    assert_eq!(joined.claims[0].statement_id, first.statement_id);
+}
+
 #[tokio::test]
 async fn statements_list_by_speaker_and_subject_ordered_by_first_appearance_or_count() {
     let mut app = TestApp::spawn().await;
