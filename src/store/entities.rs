@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{entity_cache, StoreError};
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::text::fold_name;
 use crate::domain::{Entity, EntityFilter, EntityKind, EntityPatch, EntitySummary, NewEntity};
@@ -356,65 +356,18 @@ pub(super) async fn update(
     Ok(entity)
 }
 
-/// How long a cached entity summary is used before it is read again.
-/// Every read shows entity names beside ids, so without the cache each read
-/// is two queries; a rename through this server is seen at once (the entry
-/// is dropped), one through another server within this time.
-const SUMMARY_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Most summaries cached (the cache is emptied when it is full).
-const SUMMARY_CAP: usize = 200_000;
-
-type SummaryCache = std::sync::Mutex<HashMap<Uuid, (EntitySummary, std::time::Instant)>>;
-
-/// Process-wide: entity ids are UUIDv7, unique across databases, so one
-/// cache serves every store in the process.
-fn summary_cache() -> &'static SummaryCache {
-    static CACHE: std::sync::OnceLock<SummaryCache> = std::sync::OnceLock::new();
-    CACHE.get_or_init(Default::default)
-}
-
-/// Drops cached summaries (after a rename or merge commits).
-pub(super) fn forget_summaries(ids: &[Uuid]) {
-    if let Ok(mut cache) = summary_cache().lock() {
-        for id in ids {
-            cache.remove(id);
-        }
-    }
-}
-
-/// The summaries (id, name, kind) of entities, from the cache when fresh.
+/// The summaries (id, name, kind) of entities, from the cache when fresh
+/// (see [`super::entity_cache`]).
 pub(super) async fn summaries(
     conn: &mut PgConnection,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, EntitySummary>, StoreError> {
-    let mut out = HashMap::with_capacity(ids.len());
-    let mut missing = Vec::new();
-    let now = std::time::Instant::now();
-    if let Ok(cache) = summary_cache().lock() {
-        for id in ids {
-            match cache.get(id) {
-                Some((s, at)) if now.duration_since(*at) < SUMMARY_TTL => {
-                    out.insert(*id, s.clone());
-                }
-                _ => missing.push(*id),
-            }
-        }
-    } else {
-        missing.extend_from_slice(ids);
-    }
+    let (mut out, missing, generation) = entity_cache::lookup(ids);
     if missing.is_empty() {
         return Ok(out);
     }
     let fetched = fetch_summaries(conn, &missing).await?;
-    if let Ok(mut cache) = summary_cache().lock() {
-        if cache.len() + fetched.len() > SUMMARY_CAP {
-            cache.clear();
-        }
-        for (id, s) in &fetched {
-            cache.insert(*id, (s.clone(), now));
-        }
-    }
+    entity_cache::store(&fetched, generation);
     out.extend(fetched);
     Ok(out)
 }

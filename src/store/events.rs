@@ -14,7 +14,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{entity_cache, StoreError};
 use crate::domain::{ClaimKind, ClaimRecord, RevisionChange};
 
 /// The channel `pg_notify` wakes listeners on.
@@ -168,25 +168,44 @@ pub(super) async fn head(conn: &mut PgConnection) -> Result<i64, StoreError> {
     )
 }
 
-/// Wakes on every committed append.
+/// Wakes on every committed append, and keeps the entity-summary cache
+/// coherent on the way (see [`super::entity_cache`]): one connection
+/// LISTENs on both channels.
 #[derive(Debug)]
 pub struct EventListener {
     inner: PgListener,
+    _coherence: entity_cache::Coherence,
 }
 
 impl EventListener {
     /// Connects and LISTENs.
     pub(super) async fn connect(pool: &PgPool) -> Result<Self, StoreError> {
         let mut inner = PgListener::connect_with(pool).await?;
-        inner.listen(CHANNEL).await?;
-        Ok(Self { inner })
+        inner.listen_all([CHANNEL, entity_cache::CHANNEL]).await?;
+        Ok(Self {
+            inner,
+            _coherence: entity_cache::Coherence::start(),
+        })
     }
 
-    /// Waits for the next notification. Errors are transient (the listener
-    /// reconnects on the next call) except `Unavailable(PoolClosed)`, which
-    /// means the server is shutting down.
+    /// Waits for the next event notification, forgetting the entities that
+    /// entity notifications name. A lost connection is reconnected at once
+    /// and returns as a wake-up (events may have been missed; readers catch
+    /// up from the log) after emptying the entity cache (so may changes).
+    /// Errors are transient except `Unavailable(PoolClosed)`, which means
+    /// the server is shutting down.
     pub async fn next(&mut self) -> Result<(), StoreError> {
-        self.inner.recv().await?;
-        Ok(())
+        loop {
+            match self.inner.try_recv().await? {
+                None => {
+                    entity_cache::forget_all();
+                    return Ok(());
+                }
+                Some(n) if n.channel() == entity_cache::CHANNEL => {
+                    entity_cache::forget_payload(n.payload());
+                }
+                Some(_) => return Ok(()),
+            }
+        }
     }
 }

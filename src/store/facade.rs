@@ -12,7 +12,7 @@ use super::articles::ResolvedArticleFilter;
 use super::claim_list::ResolvedClaimFilter;
 use super::claims::RevisionEntry;
 use super::events::{self, EventFilter, EventListener, PendingEvent, StoredEvent};
-use super::{articles, claim_list, claims, entities, resolve, Store, StoreError};
+use super::{articles, claim_list, claims, entities, entity_cache, resolve, Store, StoreError};
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::{
     Article, ArticleFilter, ClaimFilter, ClaimPatch, ClaimRecord, Entity, EntityFilter,
@@ -343,8 +343,9 @@ impl Store {
     ) -> Result<Entity, StoreError> {
         let mut tx = self.pool.begin().await?;
         let e = entities::update(&mut tx, id, patch, expected_revision, actor).await?;
+        entity_cache::announce(&mut tx, &[id]).await?;
         tx.commit().await?;
-        entities::forget_summaries(&[id]);
+        entity_cache::forget(&[id]);
         Ok(e)
     }
 

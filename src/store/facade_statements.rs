@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::facade::{directory, paginate, pending};
 use super::merge::{self, Change};
 use super::statements::{self, ResolvedStatementFilter};
-use super::{claims, entities, events, resolve, reviews, Directory, Page, Store, StoreError};
+use super::{
+    claims, entities, entity_cache, events, resolve, reviews, Directory, Page, Store, StoreError,
+};
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::statement::{ImportedStatement, NewReview, Review, Statement, StatementFilter};
 use crate::domain::{ClaimRecord, Entity, EntityRef, RevisionChange};
@@ -195,8 +197,9 @@ impl Store {
         let (entity, recs) =
             merge::merge_entities(&mut tx, from, into, &Change { reason, actor }).await?;
         log_changes(&mut tx, RevisionChange::Merged, &recs).await?;
+        entity_cache::announce(&mut tx, &[from, into]).await?;
         tx.commit().await?;
-        entities::forget_summaries(&[from, into]);
+        entity_cache::forget(&[from, into]);
         Ok((entity, recs.len()))
     }
 

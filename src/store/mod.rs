@@ -11,6 +11,7 @@ mod bulk;
 mod claim_list;
 mod claims;
 mod entities;
+mod entity_cache;
 mod error;
 mod events;
 mod facade;

@@ -18,7 +18,7 @@ use tonic::{Code, Request};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
-use crate::helpers::{article, day, fresh_database, wait_for};
+use crate::helpers::{article, database_url, day, fresh_database, wait_for};
 
 /// A server with authentication on, over a fresh database.
 pub(crate) struct SecureApp {
@@ -308,26 +308,6 @@ async fn key_names_are_unique_among_active_keys_and_validated() {
             "{bad:?} accepted"
         );
     }
-}
-
-/// A `postgres://` URL for the test database behind `store`.
-fn database_url(store: &Store) -> String {
-    let o = store.pool().connect_options();
-    let db = o.get_database().unwrap_or("postgres");
-    if let Ok(base) = std::env::var("TEST_DATABASE_URL") {
-        let mut url = url::Url::parse(&base).unwrap();
-        url.set_path(db);
-        return url.to_string();
-    }
-    let host = o
-        .get_socket()
-        .map(|s| s.display().to_string())
-        .unwrap_or_else(|| o.get_host().to_string());
-    format!(
-        "postgres://{}@localhost:{}/{db}?host={host}",
-        o.get_username(),
-        o.get_port()
-    )
 }
 
 async fn keys_cli(url: &str, args: &[&str]) -> std::process::Output {

@@ -320,3 +320,23 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A `postgres://` URL for the test database behind `store`.
+pub(crate) fn database_url(store: &Store) -> String {
+    let o = store.pool().connect_options();
+    let db = o.get_database().unwrap_or("postgres");
+    if let Ok(base) = std::env::var("TEST_DATABASE_URL") {
+        let mut url = url::Url::parse(&base).unwrap();
+        url.set_path(db);
+        return url.to_string();
+    }
+    let host = o
+        .get_socket()
+        .map(|s| s.display().to_string())
+        .unwrap_or_else(|| o.get_host().to_string());
+    format!(
+        "postgres://{}@localhost:{}/{db}?host={host}",
+        o.get_username(),
+        o.get_port()
+    )
+}
