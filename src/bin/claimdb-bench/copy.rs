@@ -5,9 +5,9 @@
 //! This is the only place that knows which tables and columns an ingest
 //! writes. Each table is one row struct with one `impl TableRow` holding its
 //! table name, its column list ([`TableRow::COLUMNS`]) and, right below, the
-//! two writers that must list the fields in that same order (COPY text and
-//! INSERT binds). A schema change is one edit per table here: add the field,
-//! the column name, and one line in each writer.
+//! one writer that lists the fields in that same order, into any
+//! [`RowSink`]: COPY text or INSERT binds. A schema change is one edit per
+//! table here: add the field, the column name, and one line in the writer.
 //!
 //! The rows are built from the same parsed requests the service uses
 //! (`claimdb::api::claims::parse_ingest`), with `claimdb::domain` types and
@@ -71,10 +71,76 @@ pub(crate) trait TableRow {
     /// The columns written, in order. Columns left out take their defaults
     /// (as they do when the service inserts).
     const COLUMNS: &'static [&'static str];
-    /// Appends the row's values in COPY text format.
-    fn copy_text(&self, out: &mut CopyBuf);
-    /// Binds the row's values for a multi-row INSERT.
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>);
+    /// Writes the row's values, in the order of [`Self::COLUMNS`].
+    fn write<S: RowSink>(&self, out: &mut S);
+}
+
+/// Where a row's values go: COPY text ([`CopyBuf`]) or the binds of a
+/// multi-row INSERT ([`Binds`]). One method per kind of column value.
+pub(crate) trait RowSink {
+    /// A text value.
+    fn text(&mut self, s: &str);
+    /// A uuid.
+    fn uuid(&mut self, u: Uuid);
+    /// A nullable uuid.
+    fn opt_uuid(&mut self, u: Option<Uuid>);
+    /// A uuid[].
+    fn uuids(&mut self, ids: &[Uuid]);
+    /// A bigint[].
+    fn ints(&mut self, values: &[i64]);
+    /// An integer (any width: INSERT casts it to the column's).
+    fn int(&mut self, v: i64);
+    /// A nullable float8.
+    fn opt_float(&mut self, v: Option<f64>);
+    /// A boolean.
+    fn bool(&mut self, v: bool);
+    /// A timestamptz.
+    fn time(&mut self, t: DateTime<Utc>);
+    /// A nullable timestamptz.
+    fn opt_time(&mut self, t: Option<DateTime<Utc>>);
+    /// A JSON value (serialized with serde_json, as sqlx's `Json` does).
+    fn json<T: serde::Serialize>(&mut self, v: &T);
+}
+
+/// The binds of one row of a multi-row INSERT.
+pub(crate) struct Binds<'b, 'q>(&'b mut Separated<'q, Postgres, &'static str>);
+
+impl RowSink for Binds<'_, '_> {
+    fn text(&mut self, s: &str) {
+        self.0.push_bind(s.to_string());
+    }
+    fn uuid(&mut self, u: Uuid) {
+        self.0.push_bind(u);
+    }
+    fn opt_uuid(&mut self, u: Option<Uuid>) {
+        self.0.push_bind(u);
+    }
+    fn uuids(&mut self, ids: &[Uuid]) {
+        self.0.push_bind(ids.to_vec());
+    }
+    fn ints(&mut self, values: &[i64]) {
+        self.0.push_bind(values.to_vec());
+    }
+    fn int(&mut self, v: i64) {
+        self.0.push_bind(v);
+    }
+    fn opt_float(&mut self, v: Option<f64>) {
+        self.0.push_bind(v);
+    }
+    fn bool(&mut self, v: bool) {
+        self.0.push_bind(v);
+    }
+    fn time(&mut self, t: DateTime<Utc>) {
+        self.0.push_bind(t);
+    }
+    fn opt_time(&mut self, t: Option<DateTime<Utc>>) {
+        self.0.push_bind(t);
+    }
+    fn json<T: serde::Serialize>(&mut self, v: &T) {
+        // Serializing plain data structs cannot fail.
+        let value = serde_json::to_value(v).unwrap_or(serde_json::Value::Null);
+        self.0.push_bind(Json(value));
+    }
 }
 
 /// `entities`: one per entity a name created.
@@ -97,7 +163,7 @@ impl TableRow for EntityRow {
         "create_time",
         "update_time",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.id);
         o.text(self.kind.as_str());
         o.text(&self.name);
@@ -105,15 +171,6 @@ impl TableRow for EntityRow {
         o.int(1);
         o.time(self.time);
         o.time(self.time);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.id)
-            .push_bind(self.kind.as_str())
-            .push_bind(self.name.clone())
-            .push_bind("")
-            .push_bind(1i64)
-            .push_bind(self.time)
-            .push_bind(self.time);
     }
 }
 
@@ -127,17 +184,11 @@ pub(crate) struct EntityNameRow {
 impl TableRow for EntityNameRow {
     const TABLE: &'static str = "entity_names";
     const COLUMNS: &'static [&'static str] = &["entity_id", "name", "name_norm", "is_canonical"];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.entity_id);
         o.text(&self.name);
         o.text(&fold_name(&self.name));
         o.bool(true);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.entity_id)
-            .push_bind(self.name.clone())
-            .push_bind(fold_name(&self.name))
-            .push_bind(true);
     }
 }
 
@@ -151,19 +202,12 @@ impl TableRow for EntityRevisionRow {
     const TABLE: &'static str = "entity_revisions";
     const COLUMNS: &'static [&'static str] =
         &["entity_id", "revision", "snapshot", "actor", "record_time"];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.entity.id);
         o.int(self.entity.revision);
         o.json(&self.entity);
         o.text(ACTOR);
         o.time(self.entity.create_time);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.entity.id)
-            .push_bind(self.entity.revision)
-            .push_bind(Json(self.entity.clone()))
-            .push_bind(ACTOR)
-            .push_bind(self.entity.create_time);
     }
 }
 
@@ -196,7 +240,7 @@ impl TableRow for ArticleRow {
         "sort_time",
         "create_time",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.id);
         o.text(&self.url);
         o.text(&self.title);
@@ -207,18 +251,6 @@ impl TableRow for ArticleRow {
         o.text(&self.body_sha256);
         o.time(self.sort_time);
         o.time(self.create_time);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.id)
-            .push_bind(self.url.clone())
-            .push_bind(self.title.clone())
-            .push_bind(self.publisher_id)
-            .push_bind(self.published_time)
-            .push_bind(self.language.clone())
-            .push_bind(self.body.clone())
-            .push_bind(self.body_sha256.clone())
-            .push_bind(self.sort_time)
-            .push_bind(self.create_time);
     }
 }
 
@@ -253,7 +285,7 @@ impl TableRow for StatementRow {
         "create_time",
         "update_time",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.id);
         o.text(&self.speaker_key);
         o.uuids(&self.speaker_ids);
@@ -265,19 +297,6 @@ impl TableRow for StatementRow {
         o.int(self.outlet_count);
         o.time(self.create_time);
         o.time(self.update_time);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.id)
-            .push_bind(self.speaker_key.clone())
-            .push_bind(self.speaker_ids.clone())
-            .push_bind(self.canonical_text.clone())
-            .push_bind(self.normalized_text.clone())
-            .push_bind(self.first_claim_id)
-            .push_bind(self.first_time)
-            .push_bind(self.appearance_count)
-            .push_bind(self.outlet_count)
-            .push_bind(self.create_time)
-            .push_bind(self.update_time);
     }
 }
 
@@ -304,7 +323,7 @@ impl TableRow for ClaimRow {
         "update_time",
         "statement_id",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         let r = &self.rec;
         o.uuid(r.id);
         o.uuid(r.article_id);
@@ -320,22 +339,6 @@ impl TableRow for ClaimRow {
         o.time(r.update_time);
         o.opt_uuid(r.statement_id);
     }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        let r = &self.rec;
-        b.push_bind(r.id)
-            .push_bind(r.article_id)
-            .push_bind(r.publisher_id)
-            .push_bind(r.fingerprint())
-            .push_bind(r.kind.as_str())
-            .push_bind(r.text.clone())
-            .push_bind(r.state.as_str())
-            .push_bind(r.revision)
-            .push_bind(r.said.time)
-            .push_bind(r.sort_time())
-            .push_bind(r.create_time)
-            .push_bind(r.update_time)
-            .push_bind(r.statement_id);
-    }
 }
 
 /// `claim_speakers`: one per speaker, positions from 1.
@@ -350,17 +353,11 @@ pub(crate) struct ClaimSpeakerRow {
 impl TableRow for ClaimSpeakerRow {
     const TABLE: &'static str = "claim_speakers";
     const COLUMNS: &'static [&'static str] = &["claim_id", "position", "entity_id", "sort_time"];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.claim_id);
         o.int(i64::from(self.position));
         o.uuid(self.entity_id);
         o.time(self.sort_time);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.claim_id)
-            .push_bind(self.position)
-            .push_bind(self.entity_id)
-            .push_bind(self.sort_time);
     }
 }
 
@@ -378,19 +375,12 @@ impl TableRow for ClaimSubjectRow {
     const TABLE: &'static str = "claim_subjects";
     const COLUMNS: &'static [&'static str] =
         &["claim_id", "position", "entity_id", "role", "sort_time"];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.claim_id);
         o.int(i64::from(self.position));
         o.uuid(self.entity_id);
         o.text(&self.role);
         o.time(self.sort_time);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.claim_id)
-            .push_bind(self.position)
-            .push_bind(self.entity_id)
-            .push_bind(self.role.clone())
-            .push_bind(self.sort_time);
     }
 }
 
@@ -420,7 +410,7 @@ impl TableRow for ClaimRevisionRow {
         "subject_ids",
         "text",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         let r = &self.rec;
         o.uuid(r.id);
         o.int(r.revision);
@@ -438,25 +428,6 @@ impl TableRow for ClaimRevisionRow {
         o.uuids(&r.speaker_ids);
         o.uuids(&subject_ids(r));
         o.text(&r.text);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        let r = &self.rec;
-        b.push_bind(r.id)
-            .push_bind(r.revision)
-            .push_bind("created")
-            .push_bind(Json(r.as_ref().clone()))
-            .push_bind("")
-            .push_bind(ACTOR)
-            .push_bind(r.update_time)
-            .push_bind(r.article_id)
-            .push_bind(r.publisher_id)
-            .push_bind(r.kind.as_str())
-            .push_bind(r.state.as_str())
-            .push_bind(r.sort_time())
-            .push_bind(r.create_time)
-            .push_bind(r.speaker_ids.clone())
-            .push_bind(subject_ids(r))
-            .push_bind(r.text.clone());
     }
 }
 
@@ -480,7 +451,7 @@ impl TableRow for ClaimEventRow {
         "subject_ids",
         "text",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         let r = &self.rec;
         o.uuid(r.id);
         o.int(r.revision);
@@ -492,19 +463,6 @@ impl TableRow for ClaimEventRow {
         o.uuids(&r.speaker_ids);
         o.uuids(&subject_ids(r));
         o.text(&r.text);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        let r = &self.rec;
-        b.push_bind(r.id)
-            .push_bind(r.revision)
-            .push_bind("created")
-            .push_bind(r.update_time)
-            .push_bind(r.article_id)
-            .push_bind(r.publisher_id)
-            .push_bind(r.kind.as_str())
-            .push_bind(r.speaker_ids.clone())
-            .push_bind(subject_ids(r))
-            .push_bind(r.text.clone());
     }
 }
 
@@ -528,19 +486,12 @@ impl TableRow for StatementMemberRow {
         "normalized_text",
         "sketch",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.claim_id);
         o.uuid(self.statement_id);
         o.text(&self.speaker_key);
         o.text(&self.normalized_text);
         o.ints(&self.sketch);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.claim_id)
-            .push_bind(self.statement_id)
-            .push_bind(self.speaker_key.clone())
-            .push_bind(self.normalized_text.clone())
-            .push_bind(self.sketch.clone());
     }
 }
 
@@ -569,27 +520,16 @@ impl TableRow for StatementDecisionRow {
         "reason",
         "record_time",
     ];
-    fn copy_text(&self, o: &mut CopyBuf) {
+    fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.claim_id);
         o.uuid(self.statement_id);
-        o.null();
+        o.opt_uuid(None);
         o.text(self.method);
         o.opt_float(self.score);
         o.opt_float(Some(self.threshold));
         o.text(ACTOR);
         o.text("");
         o.time(self.record_time);
-    }
-    fn bind(&self, b: &mut Separated<'_, Postgres, &'static str>) {
-        b.push_bind(self.claim_id)
-            .push_bind(self.statement_id)
-            .push_bind(None::<Uuid>)
-            .push_bind(self.method)
-            .push_bind(self.score)
-            .push_bind(self.threshold)
-            .push_bind(ACTOR)
-            .push_bind("")
-            .push_bind(self.record_time);
     }
 }
 
@@ -670,7 +610,7 @@ async fn copy_table<R: TableRow>(conn: &mut PgConnection, rows: &[R]) -> anyhow:
         .with_context(|| format!("starting COPY into {}", R::TABLE))?;
     let mut buf = CopyBuf::default();
     for r in rows {
-        r.copy_text(&mut buf);
+        r.write(&mut buf);
         buf.end_row();
         if buf.out.len() >= COPY_CHUNK {
             copy.send(std::mem::take(&mut buf.out).into_bytes()).await?;
@@ -696,7 +636,7 @@ async fn insert_table<R: TableRow>(conn: &mut PgConnection, rows: &[R]) -> Resul
             R::TABLE,
             R::COLUMNS.join(", ")
         ));
-        qb.push_values(chunk, |mut b, r| r.bind(&mut b));
+        qb.push_values(chunk, |mut b, r| r.write(&mut Binds(&mut b)));
         qb.build().execute(&mut *conn).await?;
     }
     Ok(())
@@ -723,15 +663,17 @@ impl CopyBuf {
         self.fields = 0;
     }
 
-    /// A text value, escaped.
-    pub(crate) fn text(&mut self, s: &str) {
-        self.sep();
-        escape_into(&mut self.out, s);
-    }
-
     fn null(&mut self) {
         self.sep();
         self.out.push_str("\\N");
+    }
+}
+
+impl RowSink for CopyBuf {
+    /// A text value, escaped.
+    fn text(&mut self, s: &str) {
+        self.sep();
+        escape_into(&mut self.out, s);
     }
 
     fn uuid(&mut self, u: Uuid) {
@@ -1236,7 +1178,7 @@ pub(crate) async fn update_statements(
     let mut copy = conn.copy_in_raw(&sql).await?;
     let mut buf = CopyBuf::default();
     for r in rows {
-        r.copy_text(&mut buf);
+        r.write(&mut buf);
         buf.end_row();
     }
     copy.send(buf.out.into_bytes()).await?;
