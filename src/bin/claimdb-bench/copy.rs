@@ -63,7 +63,7 @@ pub(crate) const TABLES: [&str; 12] = [
     StatementDecisionRow::TABLE,
 ];
 
-/// One row type: its table, its columns, and two writers of its values in
+/// One row type: its table, its columns, and one writer of its values in
 /// the order of [`Self::COLUMNS`].
 pub(crate) trait TableRow {
     /// The table.
