@@ -162,6 +162,21 @@ async fn bad_entities_name_every_bad_field() {
     assert_eq!(app.count("entities").await, 0);
 }
 
+/// An UpdateEntity that changes only the name.
+fn rename(id: &str, name: &str) -> pb::UpdateEntityRequest {
+    pb::UpdateEntityRequest {
+        entity: Some(pb::Entity {
+            id: id.into(),
+            name: name.into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["name".into()],
+        }),
+        expected_revision: 0,
+    }
+}
+
 #[tokio::test]
 async fn a_rename_shows_at_once_in_the_claims_that_name_the_entity() {
     let mut app = TestApp::spawn().await;
@@ -182,17 +197,7 @@ async fn a_rename_shows_at_once_in_the_claims_that_name_the_entity() {
         .unwrap();
     assert_eq!(before.speakers[0].name, speaker.name);
     app.entities
-        .update_entity(pb::UpdateEntityRequest {
-            entity: Some(pb::Entity {
-                id: speaker.id.clone(),
-                name: "Renamed Speaker".into(),
-                ..Default::default()
-            }),
-            update_mask: Some(prost_types::FieldMask {
-                paths: vec!["name".into()],
-            }),
-            expected_revision: 0,
-        })
+        .update_entity(rename(&speaker.id, "Renamed Speaker"))
         .await
         .unwrap();
     let after = app
@@ -214,37 +219,16 @@ async fn a_rename_shows_at_once_in_the_claims_that_name_the_entity() {
 /// LISTEN/NOTIFY at once, not after its cache's ten-minute backstop.
 #[tokio::test]
 async fn a_rename_reaches_the_cache_of_another_server_process_at_once() {
-    use std::process::Stdio;
     use std::time::Duration;
-    use tokio::io::{AsyncBufReadExt, BufReader};
 
     let mut app = TestApp::spawn().await;
     let stored = app.ingest(crate::helpers::worked_example()).await;
     let claim = stored.claims[0].clone();
     let speaker = claim.speakers[0].clone();
-    let mut other = tokio::process::Command::new(env!("CARGO_BIN_EXE_claimdb"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url"])
-        .arg(crate::helpers::database_url(&app.store))
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(other.stderr.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.contains("listening") {
-                if let Some(rest) = line.split("addr=").nth(1) {
-                    return rest.split_whitespace().next().unwrap().to_string();
-                }
-            }
-        }
-        panic!("the other server exited before listening");
-    })
-    .await
-    .expect("the other server starts");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let url = crate::helpers::database_url(&app.store);
+    let (_other, addr) =
+        crate::helpers::serve_process(["--listen", "127.0.0.1:0", "--database-url", url.as_str()])
+            .await;
     let remote = claimdb::pb::v1::claim_service_client::ClaimServiceClient::connect(format!(
         "http://{addr}"
     ))
@@ -270,17 +254,7 @@ async fn a_rename_reaches_the_cache_of_another_server_process_at_once() {
     // Read there once, so its cache holds the old name.
     assert_eq!(name_there(remote.clone()).await, speaker.name);
     app.entities
-        .update_entity(pb::UpdateEntityRequest {
-            entity: Some(pb::Entity {
-                id: speaker.id.clone(),
-                name: "Renamed Elsewhere".into(),
-                ..Default::default()
-            }),
-            update_mask: Some(prost_types::FieldMask {
-                paths: vec!["name".into()],
-            }),
-            expected_revision: 0,
-        })
+        .update_entity(rename(&speaker.id, "Renamed Elsewhere"))
         .await
         .unwrap();
     let mut seen = String::new();

@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ use claimdb::pb::v1 as pb;
 use claimdb::pb::v1::claim_service_client::ClaimServiceClient;
 use claimdb::pg_local::{LocalOptions, LocalPostgres};
 use claimdb::store::{PoolConfig, Store};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Child;
 use tonic::transport::Channel;
 use tonic::Code;
@@ -60,37 +59,18 @@ async fn create_key(dir: &Path) -> String {
 
 /// Starts `claimdb serve` on `dir` (port 0 = any); returns it and its address.
 async fn start_server(dir: &Path, port: u16) -> (Child, SocketAddr) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_claimdb"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(dir)
-        .args(["--shutdown-grace-secs", "5", "--request-timeout-secs", "10"])
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(90), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.contains("listening") {
-                if let Some(rest) = line.split("addr=").nth(1) {
-                    return rest.split_whitespace().next().unwrap().to_string();
-                }
-            }
-        }
-        panic!("the server exited before listening");
-    })
+    let listen = format!("127.0.0.1:{port}");
+    crate::helpers::serve_process([
+        "--listen".as_ref(),
+        listen.as_ref(),
+        "--data-dir".as_ref(),
+        dir.as_os_str(),
+        "--shutdown-grace-secs".as_ref(),
+        "5".as_ref(),
+        "--request-timeout-secs".as_ref(),
+        "10".as_ref(),
+    ])
     .await
-    .expect("the server starts");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr.parse().unwrap())
 }
 
 async fn health(addr: SocketAddr) -> Option<i32> {

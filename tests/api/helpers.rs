@@ -340,3 +340,44 @@ pub(crate) fn database_url(store: &Store) -> String {
         o.get_port()
     )
 }
+
+/// Starts the `claimdb serve` binary with `args` (which include its
+/// `--listen`), without `DATABASE_URL` from the environment; waits (90 s at
+/// most) for its "listening" line and keeps draining its log. Returns the
+/// process (killed on drop) and its address.
+pub(crate) async fn serve_process<I, S>(args: I) -> (tokio::process::Child, SocketAddr)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_claimdb"))
+        .arg("serve")
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starting claimdb serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("piped stderr")).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(90), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("listening") {
+                if let Some(rest) = line.split("addr=").nth(1) {
+                    return rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                }
+            }
+        }
+        panic!("the server exited before listening");
+    })
+    .await
+    .expect("the server starts");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr.parse().expect("a socket address"))
+}
