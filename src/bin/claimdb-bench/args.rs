@@ -46,7 +46,7 @@ pub(crate) struct Args {
     pub(crate) reload: bool,
     /// Run only these workloads (comma-separated): import, ingest_one,
     /// speaker_history, subject_history, speaker_subject_window, fts_rare,
-    /// fts_medium, fts_common, get_claim, mixed.
+    /// fts_medium, fts_common, get_claim, ping, mixed.
     #[arg(long, value_delimiter = ',')]
     pub(crate) workloads: Vec<String>,
     /// Where to write the results as JSON.

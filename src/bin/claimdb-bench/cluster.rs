@@ -62,11 +62,18 @@ impl Cluster {
         // Stop it at the end even if an earlier run left it running.
         pg.take_ownership();
         let admin = pg.connect_options("postgres");
-        let shared_buffers = if claims >= 500_000 { "1GB" } else { "256MB" };
+        let shared_buffers = match claims {
+            5_000_000.. => "4GB",
+            500_000.. => "1GB",
+            _ => "256MB",
+        };
+        // At 10M claims the data alone is about 69 GB, so the WAL budget
+        // shrinks to keep a load from filling a typical disk.
+        let max_wal_size = if claims >= 5_000_000 { "2GB" } else { "8GB" };
         let mut conn = admin.connect().await.context("connecting to PostgreSQL")?;
         for (name, value) in [
             ("shared_buffers", shared_buffers),
-            ("max_wal_size", "8GB"),
+            ("max_wal_size", max_wal_size),
             ("checkpoint_timeout", "15min"),
             ("effective_cache_size", "8GB"),
         ] {

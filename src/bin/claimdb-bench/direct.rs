@@ -70,6 +70,9 @@ pub(crate) const FULL_TEXT_MATCHES: &str = "WITH m AS MATERIALIZED (SELECT c.id,
 pub(crate) const GET_CLAIM: &str = "SELECT r.snapshot FROM claims c JOIN claim_revisions r \
      ON r.claim_id = c.id AND r.revision = c.revision WHERE c.id = $1";
 
+/// `ping`: a round trip that reads nothing.
+pub(crate) const PING: &str = "SELECT 1";
+
 /// The parameters of one read request, shared by both sides so they do the
 /// same work.
 #[derive(Debug, Clone)]
@@ -93,6 +96,8 @@ pub(crate) enum ReadParams {
     Text(String),
     /// One claim.
     Get(Uuid),
+    /// Nothing: one round trip.
+    Ping,
 }
 
 /// Page size of the history reads.
@@ -109,6 +114,7 @@ impl ReadParams {
             Self::Window { .. } => (SPEAKER_SUBJECT_WINDOW, Some(HISTORY_PAGE)),
             Self::Text(_) => (FULL_TEXT, Some(TEXT_PAGE)),
             Self::Get(_) => (GET_CLAIM, None),
+            Self::Ping => (PING, None),
         }
     }
 
@@ -136,6 +142,7 @@ impl ReadParams {
                 .bind(limit),
             Self::Text(t) => q.bind(t.clone()).bind(limit),
             Self::Get(id) => q.bind(*id),
+            Self::Ping => q,
         }
     }
 }
@@ -166,6 +173,9 @@ pub(crate) async fn read(conn: &mut PgConnection, p: &ReadParams) -> Result<u64,
         bytes += snapshot.len();
     }
     std::hint::black_box(bytes);
+    if matches!(p, ReadParams::Ping) {
+        return Ok(0);
+    }
     let n = rows.len() as u64;
     Ok(match page {
         Some(p) => n.min(u64::try_from(p).unwrap_or(u64::MAX)),

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::cpu::{Probe, Split};
+
 /// How a workload is driven.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Spec {
@@ -130,6 +132,8 @@ pub(crate) struct Stats {
     pub(crate) errors: BTreeMap<String, u64>,
     /// The first message of each error code.
     pub(crate) error_samples: BTreeMap<String, String>,
+    /// CPU time per request in the window, by process (when probed).
+    pub(crate) cpu: Option<Split>,
 }
 
 impl Stats {
@@ -152,11 +156,24 @@ struct Tally {
     last_end: Option<Instant>,
 }
 
-/// Drives `callers` (one task each) for `spec` and gathers the figures.
-pub(crate) async fn run<C: Caller>(spec: Spec, callers: Vec<C>) -> anyhow::Result<Stats> {
+/// Drives `callers` (one task each) for `spec` and gathers the figures;
+/// with a `probe`, also the CPU the processes spent in the window.
+pub(crate) async fn run<C: Caller>(
+    spec: Spec,
+    callers: Vec<C>,
+    probe: Option<Probe>,
+) -> anyhow::Result<Stats> {
     let start = Instant::now();
     let measure_from = start + spec.warmup;
     let until = measure_from + spec.duration;
+    let sampler = probe.map(|p| {
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from.into()).await;
+            let first = p.sample();
+            tokio::time::sleep_until(until.into()).await;
+            (first, p.sample())
+        })
+    });
     let mut tasks = Vec::with_capacity(callers.len());
     for mut caller in callers {
         tasks.push(tokio::spawn(async move {
@@ -207,6 +224,19 @@ pub(crate) async fn run<C: Caller>(spec: Spec, callers: Vec<C>) -> anyhow::Resul
         }
         all.last_end = all.last_end.max(t.last_end);
     }
+    let cpu = match (sampler, probe) {
+        (Some(task), Some(p)) => {
+            let (first, last) = task.await?;
+            Split::between(
+                &first,
+                &last,
+                spec.duration.as_secs_f64(),
+                all.ok,
+                p.postmaster.is_some(),
+            )
+        }
+        _ => None,
+    };
     let seconds = all
         .last_end
         .map(|e| e.saturating_duration_since(measure_from))
@@ -236,6 +266,7 @@ pub(crate) async fn run<C: Caller>(spec: Spec, callers: Vec<C>) -> anyhow::Resul
         },
         errors: all.errors,
         error_samples: all.samples,
+        cpu,
     })
 }
 
@@ -279,7 +310,7 @@ mod tests {
             warmup: Duration::from_millis(20),
             duration: Duration::from_millis(100),
         };
-        let s = run(spec, vec![Fixed(0), Fixed(0)])
+        let s = run(spec, vec![Fixed(0), Fixed(0)], None)
             .await
             .unwrap_or_default();
         assert!(s.requests > 10, "{s:?}");

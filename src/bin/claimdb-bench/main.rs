@@ -23,6 +23,7 @@ use clap::Parser;
 mod args;
 mod cluster;
 mod copy;
+mod cpu;
 mod dataset;
 mod direct;
 mod gen;

@@ -107,6 +107,8 @@ pub(crate) struct Report {
     pub(crate) import: Option<ImportResult>,
     /// The duration-bound workloads.
     pub(crate) workloads: Vec<WorkloadResult>,
+    /// What each read could reach through gRPC at best (when `ping` ran).
+    pub(crate) ceilings: Vec<Ceiling>,
     /// `ingest_one` claims per second.
     pub(crate) ingest_one_claims_per_sec: Option<f64>,
     /// Import claims/s ÷ ingest_one claims/s.
@@ -121,6 +123,111 @@ pub(crate) struct Report {
     pub(crate) notes: Vec<String>,
     /// True when any workload had an error: not a result.
     pub(crate) failed: bool,
+}
+
+/// The best a read could do through the service on this machine, by a
+/// simple model: the server, PostgreSQL and both clients share the CPU, so
+/// a call through the service costs at least a call that does nothing
+/// (`ping`, through the same client, transport and layers) plus the direct
+/// query's whole cost. Rates add as reciprocals.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Ceiling {
+    /// Workload name.
+    pub(crate) name: String,
+    /// `1 / (1/ping + 1/direct)`, requests per second.
+    pub(crate) ceiling_per_sec: f64,
+    /// The ceiling ÷ direct: the best service ÷ direct ratio reachable.
+    pub(crate) ceiling_over_direct: f64,
+    /// Service ÷ ceiling: how much of what is reachable the service reaches.
+    pub(crate) service_over_ceiling: f64,
+}
+
+/// The ceilings of the reads, from the `ping` row's service rate (none when
+/// `ping` did not run or failed).
+pub(crate) fn ceilings(results: &[WorkloadResult]) -> Vec<Ceiling> {
+    let Some(ping) = results
+        .iter()
+        .find(|w| w.name == "ping" && !w.failed)
+        .map(|w| w.service.requests_per_sec)
+        .filter(|r| *r > 0.0)
+    else {
+        return Vec::new();
+    };
+    results
+        .iter()
+        .filter(|w| w.name != "ping" && w.name != "mixed" && !w.failed)
+        .filter_map(|w| {
+            let direct = w.direct.as_ref()?.requests_per_sec;
+            if direct <= 0.0 {
+                return None;
+            }
+            let ceiling = 1.0 / (1.0 / ping + 1.0 / direct);
+            Some(Ceiling {
+                name: w.name.clone(),
+                ceiling_per_sec: ceiling,
+                ceiling_over_direct: ceiling / direct,
+                service_over_ceiling: w.service.requests_per_sec / ceiling,
+            })
+        })
+        .collect()
+}
+
+/// The ceilings as text, under the main table.
+fn render_ceilings(o: &mut String, r: &Report) {
+    if r.ceilings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "
+what gRPC leaves (a call costs at least ping plus the direct query):"
+    );
+    let _ = writeln!(
+        o,
+        "{:<24} {:>12} {:>15} {:>16}",
+        "workload", "ceiling/s", "ceiling/direct", "service/ceiling"
+    );
+    for c in &r.ceilings {
+        let _ = writeln!(
+            o,
+            "{:<24} {:>12.1} {:>15.2} {:>16.2}",
+            c.name, c.ceiling_per_sec, c.ceiling_over_direct, c.service_over_ceiling
+        );
+    }
+}
+
+/// CPU per request by process, both sides, under the main table.
+fn render_cpu(o: &mut String, r: &Report) {
+    if !r.workloads.iter().any(|w| w.service.cpu.is_some()) {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\nCPU per request, microseconds (server + client + postgres; cores busy):"
+    );
+    let _ = writeln!(o, "{:<24} {:>36} {:>36}", "workload", "service", "direct");
+    let cell = |s: Option<&Stats>| -> String {
+        let Some(c) = s.and_then(|s| s.cpu) else {
+            return "-".into();
+        };
+        let pg = c.postgres_us.map_or("?".into(), |p| format!("{p:.0}"));
+        format!(
+            "{:.0} + {:.0} + {pg} = {:.0}; {:.2}",
+            c.server_us,
+            c.client_us,
+            c.server_us + c.client_us + c.postgres_us.unwrap_or(0.0),
+            c.cores
+        )
+    };
+    for w in &r.workloads {
+        let _ = writeln!(
+            o,
+            "{:<24} {:>36} {:>36}",
+            w.name,
+            cell(Some(&w.service)),
+            cell(w.direct.as_ref())
+        );
+    }
 }
 
 /// What the figures mean; printed under the table and kept in the JSON.
@@ -143,9 +250,16 @@ pub(crate) fn notes() -> Vec<String> {
          itself, in different streams, and start separate statements.",
         "ingest_one: IngestArticle, one new article per call, into the kept dataset (rows deleted \
          afterwards); it has no direct baseline, compare it with import.",
+        "ping: a call that does no work, gRPC health Check against SELECT 1: the floor under \
+         every other row. No read can be faster through the service than ping, so a read whose \
+         direct rate is above ping's service rate cannot reach 0.7x direct on this machine.",
         "mixed: 90% reads drawn evenly from the read workloads, 10% IngestArticle of a new article; \
          its direct side writes the same rows with plain multi-row INSERTs in one transaction \
          (no locks, no look-ups, no statement matching).",
+        "CPU per request: user + system time from /proc of the server process, this process \
+         (the clients) and every PostgreSQL process, over the measurement window, divided by its \
+         requests. The three share the cores, so throughput is about cores busy / total; the \
+         split shows whose work a gap between the two sides is.",
         "latencies are exact percentiles over every measured call; fsync and synchronous_commit on.",
     ]
     .iter()
@@ -255,6 +369,8 @@ pub(crate) fn render(r: &Report) -> String {
                 }
             }
         }
+        render_ceilings(&mut o, r);
+        render_cpu(&mut o, r);
         let _ = writeln!(o, "\nservice latency detail (ms):");
         let _ = writeln!(
             o,
@@ -437,4 +553,46 @@ pub(crate) fn render(r: &Report) -> String {
         );
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(name: &str, service: f64, direct: Option<f64>) -> WorkloadResult {
+        let stats = |rps| Stats {
+            requests_per_sec: rps,
+            ..Stats::default()
+        };
+        WorkloadResult {
+            name: name.into(),
+            service: stats(service),
+            direct: direct.map(stats),
+            direct_over_service: direct.map(|d| d / service),
+            server_rss_peak_kib: 0,
+            server_rss_after_kib: 0,
+            failed: false,
+        }
+    }
+
+    #[test]
+    fn a_ceiling_adds_the_ping_cost_to_the_direct_cost() {
+        let results = [
+            result("get_claim", 4_000.0, Some(40_000.0)),
+            result("ping", 10_000.0, Some(60_000.0)),
+            result("mixed", 100.0, Some(100.0)),
+        ];
+        let c = ceilings(&results);
+        assert_eq!(c.len(), 1, "only reads other than ping get a ceiling");
+        // 1 / (1/10k + 1/40k) = 8k: the best GetClaim can do is 0.2 of direct.
+        assert!((c[0].ceiling_per_sec - 8_000.0).abs() < 1e-6);
+        assert!((c[0].ceiling_over_direct - 0.2).abs() < 1e-9);
+        assert!((c[0].service_over_ceiling - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn no_ceilings_without_a_ping_result() {
+        let results = [result("get_claim", 4_000.0, Some(40_000.0))];
+        assert!(ceilings(&results).is_empty());
+    }
 }

@@ -168,6 +168,7 @@ async fn run_on(
         postgres,
         dataset: dataset_info,
         import,
+        ceilings: crate::report::ceilings(&results),
         workloads: results,
         ingest_one_claims_per_sec: ingest_one,
         import_over_ingest_one,

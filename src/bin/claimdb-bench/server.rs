@@ -141,6 +141,11 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Memory now.
     pub(crate) fn memory(&self) -> anyhow::Result<Memory> {
         read_memory(self.pid)

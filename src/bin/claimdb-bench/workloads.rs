@@ -22,10 +22,13 @@ use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::{Connection, PgConnection};
 use tonic::transport::Channel;
 use tonic::Request;
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::HealthCheckRequest;
 
 use crate::args::Settings;
 use crate::cluster::Cluster;
 use crate::copy::{self, EntityBook, IdGen, RowBuilder, ACTOR, LIVE_URL_PREFIX};
+use crate::cpu::Probe;
 use crate::dataset::Targets;
 use crate::direct::{self, ReadParams, HISTORY_PAGE, TEXT_PAGE};
 use crate::gen::{self, GenArticle, World};
@@ -57,11 +60,16 @@ pub(crate) enum Workload {
     IngestOne,
     /// 90% reads (rotating over the read workloads), 10% `IngestArticle`.
     Mixed,
+    /// A request that does no work: gRPC health `Check` against `SELECT 1`.
+    /// It is the floor under every other row: what one call costs through
+    /// HTTP/2, tonic and claimdb's layers, and one PostgreSQL round trip.
+    /// (Declared last so the other workloads keep their random streams.)
+    Ping,
 }
 
 impl Workload {
     /// Every workload, in run order (reads before writes).
-    pub(crate) const ALL: [Workload; 10] = [
+    pub(crate) const ALL: [Workload; 11] = [
         Self::Import,
         Self::SpeakerHistory,
         Self::SubjectHistory,
@@ -70,6 +78,7 @@ impl Workload {
         Self::FtsMedium,
         Self::FtsCommon,
         Self::GetClaim,
+        Self::Ping,
         Self::IngestOne,
         Self::Mixed,
     ];
@@ -98,6 +107,7 @@ impl Workload {
             Self::GetClaim => "get_claim",
             Self::IngestOne => "ingest_one",
             Self::Mixed => "mixed",
+            Self::Ping => "ping",
         }
     }
 
@@ -146,6 +156,7 @@ impl Context {
             Workload::FtsMedium => ReadParams::Text(self.term(1)),
             Workload::FtsCommon => ReadParams::Text(self.term(2)),
             Workload::GetClaim => ReadParams::Get(t.claims[rng.index(t.claims.len())]),
+            Workload::Ping => ReadParams::Ping,
             _ => ReadParams::Speaker(zipf_pick(&self.world.speaker_zipf, &t.speakers, rng)),
         }
     }
@@ -225,6 +236,7 @@ enum ServiceJob {
 /// One gRPC caller with its own channel.
 struct ServiceCaller {
     client: ClaimServiceClient<Channel>,
+    health: HealthClient<Channel>,
     ctx: Arc<Context>,
     rng: Rng,
     job: ServiceJob,
@@ -245,6 +257,18 @@ impl ServiceCaller {
                 ..Default::default()
             };
         let req = match p {
+            ReadParams::Ping => {
+                let check = HealthCheckRequest {
+                    service: String::new(),
+                };
+                return match self.health.check(request(check)).await {
+                    Ok(_) => Outcome::Ok {
+                        rows: 0,
+                        class: "read",
+                    },
+                    Err(s) => failed(&s),
+                };
+            }
             ReadParams::Get(id) => {
                 return match self
                     .client
@@ -456,9 +480,10 @@ pub(crate) async fn run_one(
     };
     let mut callers = Vec::with_capacity(settings.concurrency);
     for i in 0..settings.concurrency {
+        let channel = server.channel().await?;
         callers.push(ServiceCaller {
-            client: ClaimServiceClient::new(server.channel().await?)
-                .max_decoding_message_size(64 << 20),
+            client: ClaimServiceClient::new(channel.clone()).max_decoding_message_size(64 << 20),
+            health: HealthClient::new(channel),
             ctx: ctx.clone(),
             rng: stream(1, i),
             job,
@@ -468,27 +493,19 @@ pub(crate) async fn run_one(
         });
     }
     server.reset_window();
-    let service = load::run(spec, callers).await?;
+    let postmaster = postmaster(pool).await;
+    let probe = |server: Option<u32>| Probe { server, postmaster };
+    let service = load::run(spec, callers, Some(probe(Some(server.pid())))).await?;
     server.check_alive()?;
     let server_rss_peak_kib = server.window_peak_kib();
     let server_rss_after_kib = server.memory().map(|m| m.rss_kib).unwrap_or(0);
     let direct = if w == Workload::IngestOne {
         None
     } else {
-        let mut callers = Vec::with_capacity(settings.concurrency);
-        for i in 0..settings.concurrency {
-            callers.push(DirectCaller {
-                conn: pool.acquire().await?,
-                ctx: ctx.clone(),
-                rng: stream(1, i),
-                job,
-                workload: w,
-                index: i,
-                serial: 0,
-                builder: RowBuilder::new(IdGen::Now, ctx.targets.book.clone()),
-            });
-        }
-        Some(load::run(spec, callers).await?)
+        let callers = direct_callers(settings, ctx, pool, job, w, &stream).await?;
+        // The server stays up but idle: its figure shows what it costs
+        // doing nothing (health checks, the event listener).
+        Some(load::run(spec, callers, Some(probe(Some(server.pid())))).await?)
     };
     let failed = service.error_count() > 0 || direct.as_ref().is_some_and(|d| d.error_count() > 0);
     let direct_over_service = direct
@@ -504,6 +521,42 @@ pub(crate) async fn run_one(
         server_rss_after_kib,
         failed,
     })
+}
+
+/// The direct side's callers: one pooled connection each, drawing the same
+/// parameter streams as the service side's.
+async fn direct_callers(
+    settings: &Settings,
+    ctx: &Arc<Context>,
+    pool: &sqlx::PgPool,
+    job: ServiceJob,
+    w: Workload,
+    stream: &impl Fn(u64, usize) -> Rng,
+) -> anyhow::Result<Vec<DirectCaller>> {
+    let mut callers = Vec::with_capacity(settings.concurrency);
+    for i in 0..settings.concurrency {
+        callers.push(DirectCaller {
+            conn: pool.acquire().await?,
+            ctx: ctx.clone(),
+            rng: stream(1, i),
+            job,
+            workload: w,
+            index: i,
+            serial: 0,
+            builder: RowBuilder::new(IdGen::Now, ctx.targets.book.clone()),
+        });
+    }
+    Ok(callers)
+}
+
+/// The PostgreSQL postmaster's process id, when it runs on this machine
+/// (the parent of a backend), for CPU accounting.
+async fn postmaster(pool: &sqlx::PgPool) -> Option<u32> {
+    let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(pool)
+        .await
+        .ok()?;
+    crate::cpu::postmaster_of(u32::try_from(backend).ok()?)
 }
 
 /// The EXPLAIN (ANALYZE, BUFFERS) plan of each read workload's direct SQL
