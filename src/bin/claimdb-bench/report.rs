@@ -429,6 +429,16 @@ pub(crate) fn render(r: &Report) -> String {
             "  copy/import                        {:>10.1}x",
             i.copy_over_service
         );
+        for (name, split) in [("import", &i.service_cpu), ("copy", &i.copy_cpu)] {
+            if let Some(c) = split {
+                let pg = c.postgres_us.map_or("?".into(), |p| format!("{p:.0}"));
+                let _ = writeln!(
+                    o,
+                    "  {name:<6} CPU per claim, us: server {:.0} + client {:.0} + postgres {pg}; {:.2} cores busy",
+                    c.server_us, c.client_us, c.cores
+                );
+            }
+        }
         let odd: Vec<String> = i
             .row_counts
             .iter()

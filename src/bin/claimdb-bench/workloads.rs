@@ -28,7 +28,7 @@ use tonic_health::pb::HealthCheckRequest;
 use crate::args::Settings;
 use crate::cluster::Cluster;
 use crate::copy::{self, EntityBook, IdGen, RowBuilder, ACTOR, LIVE_URL_PREFIX};
-use crate::cpu::Probe;
+use crate::cpu::{Probe, Split};
 use crate::dataset::Targets;
 use crate::direct::{self, ReadParams, HISTORY_PAGE, TEXT_PAGE};
 use crate::gen::{self, GenArticle, World};
@@ -552,8 +552,14 @@ async fn direct_callers(
 /// The PostgreSQL postmaster's process id, when it runs on this machine
 /// (the parent of a backend), for CPU accounting.
 async fn postmaster(pool: &sqlx::PgPool) -> Option<u32> {
+    let mut conn = pool.acquire().await.ok()?;
+    postmaster_of_conn(&mut conn).await
+}
+
+/// [`postmaster`] through one connection.
+async fn postmaster_of_conn(conn: &mut PgConnection) -> Option<u32> {
     let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
         .ok()?;
     crate::cpu::postmaster_of(u32::try_from(backend).ok()?)
@@ -608,6 +614,10 @@ pub(crate) struct ImportResult {
     pub(crate) copy_claims_per_sec: f64,
     /// COPY claims/s ÷ service claims/s.
     pub(crate) copy_over_service: f64,
+    /// CPU per claim stored through `ImportArticles`, by process.
+    pub(crate) service_cpu: Option<Split>,
+    /// CPU per claim of the COPY (the client builds the rows).
+    pub(crate) copy_cpu: Option<Split>,
     /// Rows per table: (table, service, copy).
     pub(crate) row_counts: Vec<(String, i64, i64)>,
     /// True when the service had errors or stored fewer claims than sent.
@@ -684,12 +694,24 @@ pub(crate) async fn run_import(
         db_connections,
     )
     .await?;
+    let probe = Probe {
+        server: Some(server.pid()),
+        postmaster: match PgConnection::connect_with(&cluster.options(IMPORT_DB)).await {
+            Ok(mut c) => {
+                let pm = postmaster_of_conn(&mut c).await;
+                c.close().await.ok();
+                pm
+            }
+            Err(_) => None,
+        },
+    };
     let per = articles.len().div_ceil(result.streams);
     let mut channels = Vec::new();
     for _ in 0..result.streams {
         channels.push(server.channel().await?);
     }
     let started = Instant::now();
+    let cpu_before = probe.sample();
     let mut tasks = Vec::new();
     for (share, ch) in articles.chunks(per.max(1)).zip(channels) {
         let items: Vec<pb::ImportArticlesRequest> = share
@@ -736,6 +758,13 @@ pub(crate) async fn run_import(
         }
     }
     result.service_seconds = started.elapsed().as_secs_f64();
+    result.service_cpu = Split::between(
+        &cpu_before,
+        &probe.sample(),
+        result.service_seconds,
+        claims,
+        probe.postmaster.is_some(),
+    );
     result.service_claims_per_sec = result.service_claims_stored as f64 / result.service_seconds;
     result.server_memory = server.stop().await?;
     if result.service_claims_stored != claims as i64 {
@@ -759,7 +788,12 @@ pub(crate) async fn run_import(
         .await
         .context("migrating the COPY database")?;
     let mut conn = pool.acquire().await?;
+    let probe = Probe {
+        server: None,
+        postmaster: postmaster_of_conn(&mut conn).await,
+    };
     let started = Instant::now();
+    let cpu_before = probe.sample();
     let ts = now_micros();
     let mut builder = RowBuilder::new(IdGen::Now, Arc::new(EntityBook::default()));
     for a in &articles {
@@ -771,6 +805,13 @@ pub(crate) async fn run_import(
     copy::copy_rows(&mut tx, &rows).await?;
     tx.commit().await?;
     result.copy_seconds = started.elapsed().as_secs_f64();
+    result.copy_cpu = Split::between(
+        &cpu_before,
+        &probe.sample(),
+        result.copy_seconds,
+        claims,
+        probe.postmaster.is_some(),
+    );
     result.copy_claims_per_sec = claims as f64 / result.copy_seconds;
     if result.service_claims_per_sec > 0.0 {
         result.copy_over_service = result.copy_claims_per_sec / result.service_claims_per_sec;
