@@ -8,10 +8,10 @@
 //! was current at that record time.
 
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::snapshot::Snapshot;
 use super::StoreError;
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::{ClaimKind, ClaimOrder, ClaimRecord};
@@ -68,7 +68,7 @@ fn present_shape(f: &ResolvedClaimFilter) -> Shape {
     }
 }
 
-type Row = (Json<ClaimRecord>, DateTime<Utc>, Uuid);
+type Row = (Snapshot, DateTime<Utc>, Uuid);
 
 /// One page of claims (`limit` rows at most), each with its cursor.
 pub(super) async fn list(

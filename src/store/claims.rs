@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::resolve::Resolver;
+use super::snapshot::Snapshot;
 use super::{articles, StoreError};
 use crate::domain::claim::check_spans_against_body;
 use crate::domain::{
@@ -256,7 +257,7 @@ pub(super) async fn current(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<ClaimRecord>, StoreError> {
-    let row: Option<Json<ClaimRecord>> = sqlx::query_scalar(
+    let row: Option<Snapshot> = sqlx::query_scalar(
         "SELECT r.snapshot FROM claims c JOIN claim_revisions r \
          ON r.claim_id = c.id AND r.revision = c.revision WHERE c.id = $1",
     )
@@ -274,7 +275,7 @@ pub(super) async fn current_many(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let rows: Vec<(Uuid, Json<ClaimRecord>)> = sqlx::query_as(
+    let rows: Vec<(Uuid, Snapshot)> = sqlx::query_as(
         "SELECT c.id, r.snapshot FROM claims c JOIN claim_revisions r \
          ON r.claim_id = c.id AND r.revision = c.revision WHERE c.id = ANY($1)",
     )
@@ -290,7 +291,7 @@ pub(super) async fn as_of(
     id: Uuid,
     t: DateTime<Utc>,
 ) -> Result<Option<ClaimRecord>, StoreError> {
-    let row: Option<Json<ClaimRecord>> = sqlx::query_scalar(
+    let row: Option<Snapshot> = sqlx::query_scalar(
         "SELECT snapshot FROM claim_revisions WHERE claim_id = $1 AND record_time <= $2 \
          AND (superseded_time IS NULL OR superseded_time > $2)",
     )
@@ -475,7 +476,7 @@ pub struct RevisionEntry {
 }
 
 type RevisionRow = (
-    Json<ClaimRecord>,
+    Snapshot,
     String,
     String,
     String,

@@ -10,10 +10,10 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgListener;
-use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::snapshot::Snapshot;
 use super::{entity_cache, StoreError};
 use crate::domain::{ClaimKind, ClaimRecord, RevisionChange};
 
@@ -116,7 +116,7 @@ pub struct StoredEvent {
     pub record: ClaimRecord,
 }
 
-type EventRow = (i64, String, DateTime<Utc>, Json<ClaimRecord>);
+type EventRow = (i64, String, DateTime<Utc>, Snapshot);
 
 /// Events after `after` that match `f`, oldest first, at most `limit`.
 pub(super) async fn read(

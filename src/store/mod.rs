@@ -22,6 +22,7 @@ mod keys;
 mod merge;
 mod resolve;
 mod reviews;
+mod snapshot;
 mod statement_assign;
 mod statements;
 

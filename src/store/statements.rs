@@ -11,10 +11,10 @@
 //! taken after the entity and URL locks, in that order.
 
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::snapshot::Snapshot;
 use super::StoreError;
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::statement::StatementOrder;
@@ -397,7 +397,7 @@ pub(super) async fn appearances(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<(ClaimRecord, Cursor)>, StoreError> {
-    let rows: Vec<(Json<ClaimRecord>, DateTime<Utc>, Uuid)> = sqlx::query_as(
+    let rows: Vec<(Snapshot, DateTime<Utc>, Uuid)> = sqlx::query_as(
         "SELECT r.snapshot, coalesce(a.published_time, c.sort_time) AS t, c.id \
          FROM claims c JOIN articles a ON a.id = c.article_id \
          JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision \
@@ -442,7 +442,7 @@ pub(super) async fn appearance_urls(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Vec<(ClaimRecord, String)>, StoreError> {
-    let rows: Vec<(Json<ClaimRecord>, String)> = sqlx::query_as(
+    let rows: Vec<(Snapshot, String)> = sqlx::query_as(
         "SELECT r.snapshot, a.url FROM claims c JOIN articles a ON a.id = c.article_id \
          JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision \
          WHERE c.statement_id = $1 ORDER BY coalesce(a.published_time, c.sort_time), c.id LIMIT 1000",

@@ -1,0 +1,213 @@
+//! Reading revision snapshots: the JSON of a claim version, decoded once.
+//!
+//! A history page is 50 snapshots, and decoding their JSON was the largest
+//! single cost of serving one: 37% of the server's CPU for a speaker
+//! history (`perf record --call-graph dwarf`, `claimdb-bench`, 100k
+//! claims). The same snapshots are read again and again — the newest
+//! claims of the most-quoted people — so [`Snapshot`] remembers what it
+//! decoded.
+//!
+//! The memo is keyed by the snapshot's bytes, not by claim and revision:
+//! decoding is a pure function of the bytes, so an entry can never be
+//! stale, whatever happens to the rows (corrections, merges, a restored
+//! database, two databases in one process). A lookup hashes the bytes and
+//! compares them with the stored copy.
+//!
+//! Memory is bounded by two generations: entries go into the current one;
+//! when it holds half the budget it becomes the previous one and the old
+//! previous is dropped. A hit in the previous generation moves the entry
+//! back, so what is read keeps its place and what is not ages out.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
+use sqlx::types::Json;
+use sqlx::{Decode, Type, TypeInfo as _, ValueRef as _};
+
+use crate::domain::ClaimRecord;
+
+/// Bytes the memo may account for, both generations together: the JSON
+/// plus as much again for the decoded record (about 20,000 snapshots of
+/// 1.2 KB).
+const BUDGET: usize = 48 << 20;
+
+/// A claim version read from a `jsonb` snapshot column, through the memo.
+#[derive(Debug, Clone)]
+pub(super) struct Snapshot(pub(super) ClaimRecord);
+
+impl Type<Postgres> for Snapshot {
+    fn type_info() -> PgTypeInfo {
+        <Json<()> as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <Json<()> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Snapshot {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let binary_jsonb =
+            value.format() == PgValueFormat::Binary && value.type_info().name() == "JSONB";
+        let mut buf = value.as_bytes()?;
+        if binary_jsonb {
+            // The binary jsonb format is a version byte, then the text.
+            match buf.split_first() {
+                Some((1, rest)) => buf = rest,
+                _ => return Err("unsupported jsonb format version (expected 1)".into()),
+            }
+        }
+        Ok(Self(decode(buf)?))
+    }
+}
+
+/// One remembered snapshot.
+struct Entry {
+    raw: Box<[u8]>,
+    record: Arc<ClaimRecord>,
+}
+
+impl Entry {
+    fn cost(&self) -> usize {
+        2 * self.raw.len()
+    }
+}
+
+/// The two generations.
+#[derive(Default)]
+struct Memo {
+    current: HashMap<u64, Entry>,
+    current_cost: usize,
+    previous: HashMap<u64, Entry>,
+}
+
+impl Memo {
+    /// The record of `raw` if remembered (moving it to the current
+    /// generation if it was in the previous one).
+    fn get(&mut self, key: u64, raw: &[u8]) -> Option<Arc<ClaimRecord>> {
+        if let Some(e) = self.current.get(&key).filter(|e| *e.raw == *raw) {
+            return Some(e.record.clone());
+        }
+        let e = self.previous.remove(&key).filter(|e| *e.raw == *raw)?;
+        let record = e.record.clone();
+        self.put(key, e);
+        Some(record)
+    }
+
+    fn put(&mut self, key: u64, e: Entry) {
+        if self.current_cost + e.cost() > BUDGET / 2 {
+            self.previous = std::mem::take(&mut self.current);
+            self.current_cost = 0;
+        }
+        self.current_cost += e.cost();
+        if let Some(old) = self.current.insert(key, e) {
+            self.current_cost = self.current_cost.saturating_sub(old.cost());
+        }
+    }
+}
+
+fn memo() -> MutexGuard<'static, Memo> {
+    static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+    // A panic while holding the lock leaves at worst a partial memo of
+    // correct entries: keep using it.
+    MEMO.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn key(raw: &[u8]) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x636c_6169_6d64_6221).hash_one(raw)
+}
+
+/// The record a snapshot's JSON text holds.
+pub(super) fn decode(raw: &[u8]) -> Result<ClaimRecord, serde_json::Error> {
+    let key = key(raw);
+    if let Some(record) = memo().get(key, raw) {
+        return Ok(ClaimRecord::clone(&record));
+    }
+    let record: ClaimRecord = serde_json::from_slice(raw)?;
+    let entry = Entry {
+        raw: raw.into(),
+        record: Arc::new(record.clone()),
+    };
+    memo().put(key, entry);
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(text: &str, revision: i64) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "id": "01261fb0-3290-7672-832c-db795d75535d",
+            "article_id": "01261fb0-3290-7f9f-a26c-479707e794cb",
+            "publisher_id": null,
+            "published_time": null,
+            "speaker_ids": [],
+            "speaker_role": "",
+            "kind": "direct",
+            "text": text,
+            "spans": [],
+            "cue": "said",
+            "venue": "",
+            "recipient_id": null,
+            "via_id": null,
+            "via_text": "",
+            "said": {"text": "", "time": null, "inferred": false, "precision": "unknown"},
+            "subjects": [],
+            "confidence": null,
+            "provenance": {"extractor": "", "extractor_version": "", "human": "t"},
+            "state": "active",
+            "revision": revision,
+            "create_time": "2024-01-01T00:00:00Z",
+            "update_time": "2024-01-01T00:00:00Z"
+        }))
+        .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_remembered_snapshot_decodes_to_the_same_record_and_different_bytes_do_not_collide() {
+        let a = snapshot("We will win.", 1);
+        let b = snapshot("We will win.", 2);
+        let first = decode(&a).map_err(|e| e.to_string());
+        let again = decode(&a).map_err(|e| e.to_string());
+        assert!(first.is_ok(), "{first:?}");
+        assert_eq!(first, again);
+        let other = decode(&b).map_err(|e| e.to_string());
+        assert_eq!(other.map(|r| r.revision), Ok(2));
+        assert!(decode(b"{not json").is_err());
+    }
+
+    #[test]
+    fn the_memo_stays_within_its_budget_and_keeps_what_is_read() {
+        let mut m = Memo::default();
+        let entry = |n: usize| Entry {
+            raw: vec![n as u8; BUDGET / 16].into(),
+            record: Arc::new(ClaimRecord::clone(
+                &decode(&snapshot("x", 1)).unwrap_or_else(|e| panic!("{e}")),
+            )),
+        };
+        let hot = entry(0);
+        let hot_raw = hot.raw.clone();
+        m.put(0, hot);
+        for n in 1..40 {
+            m.put(n, entry(n as usize));
+            // Reading the hot entry keeps it.
+            assert!(m.get(0, &hot_raw).is_some(), "lost at {n}");
+            let cost: usize = m
+                .current
+                .values()
+                .chain(m.previous.values())
+                .map(Entry::cost)
+                .sum();
+            assert!(cost <= BUDGET, "{cost} over budget at {n}");
+        }
+        // A cold one ages out.
+        assert!(m.get(1, &vec![1u8; BUDGET / 16]).is_none());
+        // Same hash, different bytes: not a hit.
+        assert!(m.get(0, b"other").is_none());
+    }
+}
