@@ -204,7 +204,7 @@ impl ClaimService for ClaimApi {
             article: Some(convert::article_out(&out.article, &out.entities, false)),
             claims: out
                 .claims
-                .iter()
+                .into_iter()
                 .map(|c| claim_out(c, &out.entities))
                 .collect(),
             created: out.created,
@@ -223,7 +223,7 @@ impl ClaimService for ClaimApi {
         let id = id.ok_or_else(|| Status::invalid_argument("id: is required"))?;
         let (rec, dir) = self.store.get_claim(id, as_of).await.map_err(from_store)?;
         Ok(Response::new(pb::GetClaimResponse {
-            claim: Some(claim_out(&rec, &dir)),
+            claim: Some(claim_out(rec, &dir)),
         }))
     }
 
@@ -240,7 +240,7 @@ impl ClaimService for ClaimApi {
         Ok(Response::new(pb::ListClaimsResponse {
             claims: page
                 .items
-                .iter()
+                .into_iter()
                 .map(|c| claim_out(c, &page.entities))
                 .collect(),
             next_page_token: paging.token(page.next),
@@ -286,7 +286,7 @@ impl ClaimService for ClaimApi {
             .await
             .map_err(from_store)?;
         Ok(Response::new(pb::UpdateClaimResponse {
-            claim: Some(claim_out(&rec, &dir)),
+            claim: Some(claim_out(rec, &dir)),
         }))
     }
 
@@ -314,7 +314,7 @@ impl ClaimService for ClaimApi {
             .await
             .map_err(from_store)?;
         Ok(Response::new(pb::RetractClaimResponse {
-            claim: Some(claim_out(&rec, &dir)),
+            claim: Some(claim_out(rec, &dir)),
         }))
     }
 
@@ -340,14 +340,14 @@ impl ClaimService for ClaimApi {
             .map_err(from_store)?;
         let revisions = page
             .items
-            .iter()
+            .into_iter()
             .map(|r| pb::ClaimRevision {
                 claim_id: r.record.id.to_string(),
                 revision: r.record.revision,
-                claim: Some(claim_out(&r.record, &page.entities)),
+                claim: Some(claim_out(r.record, &page.entities)),
                 change: change_out(r.change),
-                reason: r.reason.clone(),
-                actor: r.actor.clone(),
+                reason: r.reason,
+                actor: r.actor,
                 record_time: Some(convert::timestamp(r.record_time)),
                 superseded_time: r.superseded_time.map(convert::timestamp),
             })

@@ -199,7 +199,7 @@ impl StatementService for StatementApi {
         Ok(Response::new(pb::ListAppearancesResponse {
             claims: page
                 .items
-                .iter()
+                .into_iter()
                 .map(|c| claim_out(c, &page.entities))
                 .collect(),
             next_page_token: paging.token(page.next),
@@ -251,7 +251,7 @@ impl StatementService for StatementApi {
             .await
             .map_err(from_store)?;
         Ok(Response::new(pb::SplitClaimFromStatementResponse {
-            claim: Some(claim_out(&rec, &view.entities)),
+            claim: Some(claim_out(rec, &view.entities)),
             statement: Some(statement_out(
                 &view.statement,
                 &view.reviews,

@@ -219,7 +219,7 @@ async fn produce(
             let item = pb::WatchClaimsResponse {
                 cursor: encode_cursor(e.seq),
                 change: super::claims::change_out(e.change),
-                claim: Some(claim_out(&e.record, &dir)),
+                claim: Some(claim_out(e.record, &dir)),
                 record_time: Some(convert::timestamp(e.record_time)),
             };
             if tx.try_send(Ok(item)).is_err() {
