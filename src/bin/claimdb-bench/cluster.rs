@@ -157,6 +157,18 @@ impl Cluster {
             .context("connecting to PostgreSQL")
     }
 
+    /// The postmaster's process id when PostgreSQL runs on this machine
+    /// (the parent of a backend), for CPU accounting; `None` otherwise.
+    pub(crate) async fn postmaster(&self) -> Option<u32> {
+        let mut conn = self.admin().await.ok()?;
+        let backend: Option<i32> = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .ok();
+        conn.close().await.ok();
+        crate::cpu::postmaster_of(u32::try_from(backend?).ok()?)
+    }
+
     /// Whether database `db` exists.
     pub(crate) async fn exists(&self, db: &str) -> anyhow::Result<bool> {
         let mut conn = self.admin().await?;

@@ -50,6 +50,18 @@ pub(crate) struct Split {
 }
 
 impl Probe {
+    /// The split between two of this probe's samples `seconds` apart, over
+    /// `requests`.
+    pub(crate) fn split(
+        &self,
+        first: &Sample,
+        last: &Sample,
+        seconds: f64,
+        requests: u64,
+    ) -> Option<Split> {
+        Split::between(first, last, seconds, requests, self.postmaster.is_some())
+    }
+
     /// Reads the processes' CPU ticks now.
     pub(crate) fn sample(&self) -> Sample {
         let postgres = match self.postmaster {
@@ -65,8 +77,9 @@ impl Probe {
 }
 
 impl Split {
-    /// The split between two samples `seconds` apart, over `requests`.
-    pub(crate) fn between(
+    /// The split between two samples `seconds` apart, over `requests`
+    /// (PostgreSQL's time only when its processes are visible).
+    fn between(
         start: &Sample,
         end: &Sample,
         seconds: f64,
@@ -105,7 +118,11 @@ pub(crate) fn postmaster_of(backend_pid: u32) -> Option<u32> {
 
 /// User + system ticks of a process (all its threads).
 fn ticks(pid: u32) -> Option<u64> {
-    let f = stat_fields(pid)?;
+    ticks_of(&stat_fields(pid)?)
+}
+
+/// User + system ticks from the fields of a stat line (utime and stime).
+fn ticks_of(f: &[String]) -> Option<u64> {
     let utime: u64 = f.get(11)?.parse().ok()?;
     let stime: u64 = f.get(12)?.parse().ok()?;
     Some(utime + stime)
@@ -142,11 +159,7 @@ fn children_ticks(parent: u32) -> HashMap<u32, u64> {
         if f.get(1).and_then(|p| p.parse::<u32>().ok()) != Some(parent) {
             continue;
         }
-        let t = f
-            .get(11)
-            .zip(f.get(12))
-            .and_then(|(u, s)| Some(u.parse::<u64>().ok()? + s.parse::<u64>().ok()?));
-        if let Some(t) = t {
+        if let Some(t) = ticks_of(&f) {
             out.insert(pid, t);
         }
     }

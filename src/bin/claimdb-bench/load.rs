@@ -227,13 +227,7 @@ pub(crate) async fn run<C: Caller>(
     let cpu = match (sampler, probe) {
         (Some(task), Some(p)) => {
             let (first, last) = task.await?;
-            Split::between(
-                &first,
-                &last,
-                spec.duration.as_secs_f64(),
-                all.ok,
-                p.postmaster.is_some(),
-            )
+            p.split(&first, &last, spec.duration.as_secs_f64(), all.ok)
         }
         _ => None,
     };

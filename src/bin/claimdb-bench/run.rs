@@ -56,6 +56,7 @@ async fn run_on(
     let postgres = cluster.info().await?;
     let log_dir = &settings.data_dir;
     let db_connections = (2 * settings.concurrency as u32).max(16);
+    let postmaster = cluster.postmaster().await;
     let mut import: Option<ImportResult> = None;
     if settings.workloads.contains(&Workload::Import) {
         import = Some(
@@ -66,6 +67,7 @@ async fn run_on(
                 server_bin,
                 log_dir,
                 db_connections,
+                postmaster,
             )
             .await?,
         );
@@ -114,7 +116,8 @@ async fn run_on(
         let outcome: anyhow::Result<()> = async {
             for w in &others {
                 eprintln!("bench: {} ...", w.name());
-                let r = workloads::run_one(*w, settings, &ctx, &mut server, &pool).await?;
+                let r =
+                    workloads::run_one(*w, settings, &ctx, &mut server, &pool, postmaster).await?;
                 eprintln!(
                     "bench: {}: service {:.1} req/s{}",
                     w.name(),

@@ -462,6 +462,7 @@ pub(crate) async fn run_one(
     ctx: &Arc<Context>,
     server: &mut Server,
     pool: &sqlx::PgPool,
+    postmaster: Option<u32>,
 ) -> anyhow::Result<WorkloadResult> {
     let spec = Spec {
         warmup: settings.warmup,
@@ -493,9 +494,11 @@ pub(crate) async fn run_one(
         });
     }
     server.reset_window();
-    let postmaster = postmaster(pool).await;
-    let probe = |server: Option<u32>| Probe { server, postmaster };
-    let service = load::run(spec, callers, Some(probe(Some(server.pid())))).await?;
+    let probe = Some(Probe {
+        server: Some(server.pid()),
+        postmaster,
+    });
+    let service = load::run(spec, callers, probe).await?;
     server.check_alive()?;
     let server_rss_peak_kib = server.window_peak_kib();
     let server_rss_after_kib = server.memory().map(|m| m.rss_kib).unwrap_or(0);
@@ -505,7 +508,7 @@ pub(crate) async fn run_one(
         let callers = direct_callers(settings, ctx, pool, job, w, &stream).await?;
         // The server stays up but idle: its figure shows what it costs
         // doing nothing (health checks, the event listener).
-        Some(load::run(spec, callers, Some(probe(Some(server.pid())))).await?)
+        Some(load::run(spec, callers, probe).await?)
     };
     let failed = service.error_count() > 0 || direct.as_ref().is_some_and(|d| d.error_count() > 0);
     let direct_over_service = direct
@@ -547,22 +550,6 @@ async fn direct_callers(
         });
     }
     Ok(callers)
-}
-
-/// The PostgreSQL postmaster's process id, when it runs on this machine
-/// (the parent of a backend), for CPU accounting.
-async fn postmaster(pool: &sqlx::PgPool) -> Option<u32> {
-    let mut conn = pool.acquire().await.ok()?;
-    postmaster_of_conn(&mut conn).await
-}
-
-/// [`postmaster`] through one connection.
-async fn postmaster_of_conn(conn: &mut PgConnection) -> Option<u32> {
-    let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-        .fetch_one(&mut *conn)
-        .await
-        .ok()?;
-    crate::cpu::postmaster_of(u32::try_from(backend).ok()?)
 }
 
 /// The EXPLAIN (ANALYZE, BUFFERS) plan of each read workload's direct SQL
@@ -659,6 +646,7 @@ pub(crate) async fn run_import(
     server_bin: &Path,
     log_dir: &Path,
     db_connections: u32,
+    postmaster: Option<u32>,
 ) -> anyhow::Result<ImportResult> {
     // The bulk set is the first claims of the dataset; it needs at most
     // the dataset's own generator, so use one sized for the bulk count when
@@ -696,14 +684,7 @@ pub(crate) async fn run_import(
     .await?;
     let probe = Probe {
         server: Some(server.pid()),
-        postmaster: match PgConnection::connect_with(&cluster.options(IMPORT_DB)).await {
-            Ok(mut c) => {
-                let pm = postmaster_of_conn(&mut c).await;
-                c.close().await.ok();
-                pm
-            }
-            Err(_) => None,
-        },
+        postmaster,
     };
     let per = articles.len().div_ceil(result.streams);
     let mut channels = Vec::new();
@@ -758,13 +739,7 @@ pub(crate) async fn run_import(
         }
     }
     result.service_seconds = started.elapsed().as_secs_f64();
-    result.service_cpu = Split::between(
-        &cpu_before,
-        &probe.sample(),
-        result.service_seconds,
-        claims,
-        probe.postmaster.is_some(),
-    );
+    result.service_cpu = probe.split(&cpu_before, &probe.sample(), result.service_seconds, claims);
     result.service_claims_per_sec = result.service_claims_stored as f64 / result.service_seconds;
     result.server_memory = server.stop().await?;
     if result.service_claims_stored != claims as i64 {
@@ -790,7 +765,7 @@ pub(crate) async fn run_import(
     let mut conn = pool.acquire().await?;
     let probe = Probe {
         server: None,
-        postmaster: postmaster_of_conn(&mut conn).await,
+        postmaster,
     };
     let started = Instant::now();
     let cpu_before = probe.sample();
@@ -805,13 +780,7 @@ pub(crate) async fn run_import(
     copy::copy_rows(&mut tx, &rows).await?;
     tx.commit().await?;
     result.copy_seconds = started.elapsed().as_secs_f64();
-    result.copy_cpu = Split::between(
-        &cpu_before,
-        &probe.sample(),
-        result.copy_seconds,
-        claims,
-        probe.postmaster.is_some(),
-    );
+    result.copy_cpu = probe.split(&cpu_before, &probe.sample(), result.copy_seconds, claims);
     result.copy_claims_per_sec = claims as f64 / result.copy_seconds;
     if result.service_claims_per_sec > 0.0 {
         result.copy_over_service = result.copy_claims_per_sec / result.service_claims_per_sec;
