@@ -99,9 +99,11 @@ pub(super) async fn ingest_many(
             }
         }
     }
-    let placements = statement_assign::plan(conn, &mut new_recs, ts).await?;
-    insert_claims(conn, &new_recs, actor, ts).await?;
-    statement_assign::record(conn, &placements, actor, ts).await?;
+    let plan = statement_assign::propose(conn, &mut new_recs, ts).await?;
+    insert_claims(conn, &new_recs, ts).await?;
+    let plan = statement_assign::settle(conn, &mut new_recs, plan, ts).await?;
+    insert_revisions(conn, &new_recs, actor, ts).await?;
+    statement_assign::record(conn, &new_recs, &plan, actor, ts).await?;
     let stored_ids: Vec<Uuid> = found.values().copied().collect();
     let current = claims::current_many(conn, &stored_ids).await?;
     Ok(assemble(
@@ -540,12 +542,11 @@ async fn find_stored_claims(
     Ok(rows.into_iter().map(|(a, f, id)| ((a, f), id)).collect())
 }
 
-/// Inserts new claims with their links and first revisions: four
-/// statements for the whole batch.
+/// Inserts new claims with their links: three statements for the whole
+/// batch. Their first revisions wait until their statements are final.
 async fn insert_claims(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
-    actor: &str,
     ts: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if recs.is_empty() {
@@ -576,8 +577,7 @@ async fn insert_claims(
     .bind(ts)
     .execute(&mut *conn)
     .await?;
-    insert_links(conn, recs).await?;
-    insert_revisions(conn, recs, actor, ts).await
+    insert_links(conn, recs).await
 }
 
 /// The speaker and subject rows of new claims, carrying their sort time.
@@ -632,6 +632,9 @@ async fn insert_revisions(
     actor: &str,
     ts: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    if recs.is_empty() {
+        return Ok(());
+    }
     let snapshots: Vec<Json<&ClaimRecord>> = recs.iter().map(Json).collect();
     let speakers: Vec<String> = recs
         .iter()

@@ -22,8 +22,11 @@
 //! callers, 3.6% of writes waited past a 30 s deadline.) A batch with more
 //! than [`FINE_LOCKS`] keys locks its speaker sets whole instead, and the
 //! fine keys' holders take their speaker sets shared, so the two kinds
-//! exclude each other like intention locks. Merges, splits and ClaimReview
-//! imports take the statement lock exclusively (see
+//! exclude each other like intention locks. Such a batch is placed first
+//! without locks ([`propose`]), writes its claim rows, and only then locks
+//! and places its claims again ([`settle`]), so the set locks are held for
+//! the last part of its transaction rather than all of it. Merges, splits
+//! and ClaimReview imports take the statement lock exclusively (see
 //! [`super::statements::lock`]).
 
 use std::collections::HashMap;
@@ -51,17 +54,12 @@ const PER_KEY: i64 = 8;
 /// connection by default).
 const FINE_LOCKS: usize = 512;
 
-/// Where one claim goes, decided before its row is inserted.
-#[derive(Debug)]
-pub(super) struct Placement {
-    claim_id: Uuid,
+/// Where one claim goes.
+#[derive(Debug, Clone, Copy)]
+struct Placement {
     statement_id: Uuid,
-    key: String,
-    norm: String,
-    sketch: Vec<i64>,
     method: &'static str,
     score: Option<f64>,
-    threshold: f64,
     is_new: bool,
 }
 
@@ -79,16 +77,36 @@ struct Seen {
     sketch: Vec<i64>,
 }
 
-/// Decides the statement of every record (which must be new claims), takes
-/// the speaker-set locks, creates the new statements and sets each record's
-/// `statement_id`. Call [`record`] once the claim rows exist.
-pub(super) async fn plan(
+/// The placements of a batch of new claims, in record order: proposed by
+/// [`propose`], final once [`settle`] has returned them.
+#[derive(Default)]
+pub(super) struct Plan {
+    keys: Vec<Keys>,
+    placements: Vec<Placement>,
+    threshold: f64,
+    /// Whether the matching locks are held: the placements were decided
+    /// under them and are final.
+    locked: bool,
+}
+
+/// Places every record (which must be new claims), creates the statements
+/// it starts and sets each record's `statement_id`.
+///
+/// A batch small enough for fine locks takes them first and its plan is
+/// final. A bigger one is placed without locks, against what is committed,
+/// and [`settle`] confirms it under the speaker-set locks once the claim
+/// rows are in. Those locks exclude every writer quoting the same people,
+/// and every batch of an import quotes the most quoted ones, so they are
+/// held only from [`settle`] to commit, not while the claims are written
+/// (measured: half of the import backends' samples waited on them when they
+/// were taken here).
+pub(super) async fn propose(
     conn: &mut PgConnection,
     recs: &mut [ClaimRecord],
     ts: DateTime<Utc>,
-) -> Result<Vec<Placement>, StoreError> {
+) -> Result<Plan, StoreError> {
     if recs.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Plan::default());
     }
     let keys: Vec<Keys> = recs
         .iter()
@@ -99,63 +117,149 @@ pub(super) async fn plan(
             Keys { key, norm, sketch }
         })
         .collect();
-    let threshold = lock_matching_keys(conn, &keys).await?;
-    let exact = exact_matches(conn, &keys).await?;
+    let locked = fine_keys(&keys).is_some();
+    let threshold = if locked {
+        lock_matching_keys(conn, &keys).await?
+    } else {
+        read_threshold(conn).await?
+    };
+    let exact = exact_matches(conn, &keys, &HashMap::new()).await?;
     let near = near_candidates(conn, &keys, &exact).await?;
+    let placements = decide(&keys, &exact, &near, threshold, None);
+    for (rec, p) in recs.iter_mut().zip(&placements) {
+        rec.statement_id = Some(p.statement_id);
+    }
+    let fresh: Vec<usize> = (0..recs.len()).filter(|i| placements[*i].is_new).collect();
+    insert_statements(conn, recs, &keys, &fresh, ts).await?;
+    Ok(Plan {
+        keys,
+        placements,
+        threshold,
+        locked,
+    })
+}
 
+/// Makes a [`propose`]d plan final: takes the matching locks (when it has
+/// not yet) and places the claims again, now seeing every batch committed
+/// meanwhile. A claim whose place changed (another batch committed the same
+/// remark in between: rare) is moved, and a statement it no longer starts is
+/// deleted. Claims placed by an exact match keep it: nothing scores higher.
+/// Call it after inserting the claim rows, and write their revisions after
+/// it (a revision's snapshot carries the statement).
+pub(super) async fn settle(
+    conn: &mut PgConnection,
+    recs: &mut [ClaimRecord],
+    plan: Plan,
+    ts: DateTime<Utc>,
+) -> Result<Plan, StoreError> {
+    if plan.locked || recs.is_empty() {
+        return Ok(plan);
+    }
+    let threshold = lock_matching_keys(conn, &plan.keys).await?;
+    let kept: HashMap<usize, Uuid> = plan
+        .placements
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.method == MatchMethod::Exact.as_str())
+        .map(|(i, p)| (i, p.statement_id))
+        .collect();
+    let exact = exact_matches(conn, &plan.keys, &kept).await?;
+    let near = near_candidates(conn, &plan.keys, &exact).await?;
+    let placements = decide(&plan.keys, &exact, &near, threshold, Some(&plan.placements));
+    let moved: Vec<usize> = (0..recs.len())
+        .filter(|i| placements[*i].statement_id != plan.placements[*i].statement_id)
+        .collect();
+    if !moved.is_empty() {
+        for i in &moved {
+            recs[*i].statement_id = Some(placements[*i].statement_id);
+        }
+        let fresh: Vec<usize> = moved
+            .iter()
+            .copied()
+            .filter(|i| placements[*i].is_new)
+            .collect();
+        insert_statements(conn, recs, &plan.keys, &fresh, ts).await?;
+        move_claims(conn, recs, &moved).await?;
+        let used: std::collections::HashSet<Uuid> =
+            placements.iter().map(|p| p.statement_id).collect();
+        let orphans: Vec<Uuid> = plan
+            .placements
+            .iter()
+            .filter(|p| p.is_new && !used.contains(&p.statement_id))
+            .map(|p| p.statement_id)
+            .collect();
+        delete_statements(conn, &orphans).await?;
+    }
+    Ok(Plan {
+        keys: plan.keys,
+        placements,
+        threshold,
+        locked: true,
+    })
+}
+
+/// Places each claim, in order: its exact match, else the best-scoring
+/// stored or earlier in-batch candidate at or above the threshold, else a
+/// new statement (the one `proposed` started for it, when it did).
+fn decide(
+    keys: &[Keys],
+    exact: &HashMap<usize, Uuid>,
+    near: &HashMap<usize, Vec<Candidate>>,
+    threshold: f64,
+    proposed: Option<&[Placement]>,
+) -> Vec<Placement> {
     let mut seen: HashMap<&str, Vec<Seen>> = HashMap::new();
-    let mut placements = Vec::with_capacity(recs.len());
-    for (i, (rec, k)) in recs.iter_mut().zip(&keys).enumerate() {
+    let mut placements = Vec::with_capacity(keys.len());
+    for (i, k) in keys.iter().enumerate() {
         let batch = seen.get(k.key.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let found = match exact.get(&i) {
             Some(id) => Some((*id, 1.0, MatchMethod::Exact)),
             None => best(k, near.get(&i).map(Vec::as_slice).unwrap_or(&[]), batch),
         };
-        let (statement_id, method, score, is_new) = match found {
-            Some((id, score, method)) if score >= threshold => {
-                (id, method.as_str(), Some(score), false)
-            }
-            other => (Uuid::now_v7(), "new", other.map(|o| o.1), true),
+        let placement = match found {
+            Some((id, score, method)) if score >= threshold => Placement {
+                statement_id: id,
+                method: method.as_str(),
+                score: Some(score),
+                is_new: false,
+            },
+            other => Placement {
+                statement_id: proposed
+                    .map(|p| p[i])
+                    .filter(|p| p.is_new)
+                    .map_or_else(Uuid::now_v7, |p| p.statement_id),
+                method: "new",
+                score: other.map(|o| o.1),
+                is_new: true,
+            },
         };
-        rec.statement_id = Some(statement_id);
         seen.entry(k.key.as_str()).or_default().push(Seen {
-            statement_id,
+            statement_id: placement.statement_id,
             norm: k.norm.clone(),
             sketch: k.sketch.clone(),
         });
-        placements.push(Placement {
-            claim_id: rec.id,
-            statement_id,
-            key: k.key.clone(),
-            norm: k.norm.clone(),
-            sketch: k.sketch.clone(),
-            method,
-            score,
-            threshold,
-            is_new,
-        });
+        placements.push(placement);
     }
-    insert_new_statements(conn, recs, &placements, ts).await?;
-    Ok(placements)
+    placements
 }
 
-/// Writes the members and decisions of [`plan`]ned placements and refreshes
+/// Writes the members and decisions of a [`settle`]d plan and refreshes
 /// every statement they touched.
 pub(super) async fn record(
     conn: &mut PgConnection,
-    placements: &[Placement],
+    recs: &[ClaimRecord],
+    plan: &Plan,
     actor: &str,
     ts: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if placements.is_empty() {
+    if recs.is_empty() {
         return Ok(());
     }
-    let threshold = placements[0].threshold;
-    let ids: Vec<Uuid> = placements.iter().map(|p| p.claim_id).collect();
-    let statement_ids: Vec<Uuid> = placements.iter().map(|p| p.statement_id).collect();
-    let keys: Vec<&str> = placements.iter().map(|p| p.key.as_str()).collect();
-    let norms: Vec<&str> = placements.iter().map(|p| p.norm.as_str()).collect();
-    let sketches: Vec<String> = placements.iter().map(|p| int8_array(&p.sketch)).collect();
+    let ids: Vec<Uuid> = recs.iter().map(|r| r.id).collect();
+    let statement_ids: Vec<Uuid> = plan.placements.iter().map(|p| p.statement_id).collect();
+    let keys: Vec<&str> = plan.keys.iter().map(|k| k.key.as_str()).collect();
+    let norms: Vec<&str> = plan.keys.iter().map(|k| k.norm.as_str()).collect();
+    let sketches: Vec<String> = plan.keys.iter().map(|k| int8_array(&k.sketch)).collect();
     sqlx::query(
         "INSERT INTO statement_members (claim_id, statement_id, speaker_key, normalized_text, sketch) \
          SELECT c, s, k, n, sk::bigint[] FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) \
@@ -168,8 +272,8 @@ pub(super) async fn record(
     .bind(&sketches)
     .execute(&mut *conn)
     .await?;
-    let methods: Vec<&str> = placements.iter().map(|p| p.method).collect();
-    let scores: Vec<Option<f64>> = placements.iter().map(|p| p.score).collect();
+    let methods: Vec<&str> = plan.placements.iter().map(|p| p.method).collect();
+    let scores: Vec<Option<f64>> = plan.placements.iter().map(|p| p.score).collect();
     sqlx::query(
         "INSERT INTO statement_decisions (claim_id, statement_id, method, score, threshold, actor, \
          reason, record_time) \
@@ -180,7 +284,7 @@ pub(super) async fn record(
     .bind(&statement_ids)
     .bind(&methods)
     .bind(&scores)
-    .bind(threshold)
+    .bind(plan.threshold)
     .bind(actor)
     .bind(ts)
     .execute(&mut *conn)
@@ -204,7 +308,13 @@ pub(super) fn int8_array(xs: &[i64]) -> String {
 /// sorted, in one statement, the order every writer uses. Returns the
 /// connection's matching threshold (read in the same round trip).
 async fn lock_matching_keys(conn: &mut PgConnection, keys: &[Keys]) -> Result<f64, StoreError> {
-    let (sets_shared, sets_exclusive, fine) = matching_locks(keys);
+    let mut sets: Vec<String> = keys.iter().map(|k| format!("sk:{}", k.key)).collect();
+    sets.sort();
+    sets.dedup();
+    let (sets_shared, sets_exclusive, fine) = match fine_keys(keys) {
+        Some(fine) => (sets, Vec::new(), fine),
+        None => (Vec::new(), sets, Vec::new()),
+    };
     let (_, _, _, raw): (i64, i64, i64, Option<String>) = sqlx::query_as(
         "SELECT (SELECT count(pg_advisory_xact_lock_shared(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k), \
            (SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($2::text[]) AS k), \
@@ -220,44 +330,64 @@ async fn lock_matching_keys(conn: &mut PgConnection, keys: &[Keys]) -> Result<f6
     Ok(super::statements::parse_setting(raw))
 }
 
-/// The speaker sets to lock shared, those to lock exclusively, and the
-/// fine keys, each sorted and distinct.
-fn matching_locks(keys: &[Keys]) -> (Vec<String>, Vec<String>, Vec<i64>) {
-    let mut sets: Vec<String> = keys.iter().map(|k| format!("sk:{}", k.key)).collect();
-    sets.sort();
-    sets.dedup();
+/// The connection's matching threshold, for a batch placed before it locks.
+async fn read_threshold(conn: &mut PgConnection) -> Result<f64, StoreError> {
+    let raw: Option<String> = sqlx::query_scalar("SELECT current_setting($1, true)")
+        .bind(super::statements::SIMILARITY_SETTING)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(super::statements::parse_setting(raw))
+}
+
+/// The fine keys of the claims, sorted and distinct; `None` past
+/// [`FINE_LOCKS`], where the batch locks its speaker sets whole instead.
+fn fine_keys(keys: &[Keys]) -> Option<Vec<i64>> {
     let mut fine: Vec<i64> = keys
         .iter()
         .flat_map(|k| std::iter::once(exact_key(&k.key, &k.norm)).chain(k.sketch.iter().copied()))
         .collect();
     if fine.len() > FINE_LOCKS {
-        return (Vec::new(), sets, Vec::new());
+        return None;
     }
     fine.sort_unstable();
     fine.dedup();
-    (sets, Vec::new(), fine)
+    Some(fine)
 }
 
 /// Claim index → a stored statement whose member has the same speaker set
-/// and normalized text (the lowest id when several do).
+/// and normalized text (the lowest id when several do); the claims in
+/// `known` are not looked up again and keep their statement.
 async fn exact_matches(
     conn: &mut PgConnection,
     keys: &[Keys],
+    known: &HashMap<usize, Uuid>,
 ) -> Result<HashMap<usize, Uuid>, StoreError> {
-    let k: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
-    let n: Vec<&str> = keys.iter().map(|k| k.norm.as_str()).collect();
+    let (mut idx, mut k, mut n) = (Vec::new(), Vec::new(), Vec::new());
+    for (i, key) in keys.iter().enumerate() {
+        if !known.contains_key(&i) {
+            idx.push(i as i64);
+            k.push(key.key.as_str());
+            n.push(key.norm.as_str());
+        }
+    }
+    let mut out = known.clone();
+    if idx.is_empty() {
+        return Ok(out);
+    }
     let rows: Vec<(i64, Uuid)> = sqlx::query_as(
-        "SELECT t.i - 1, min(m.statement_id::text)::uuid FROM unnest($1::text[], $2::text[]) \
-         WITH ORDINALITY AS t(k, n, i) \
+        "SELECT t.i, min(m.statement_id::text)::uuid FROM unnest($1::int8[], $2::text[], $3::text[]) \
+         AS t(i, k, n) \
          JOIN statement_members m ON m.speaker_key = t.k AND md5(m.normalized_text) = md5(t.n) \
            AND m.normalized_text = t.n \
          GROUP BY t.i",
     )
+    .bind(&idx)
     .bind(&k)
     .bind(&n)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(|(i, id)| (i as usize, id)).collect())
+    out.extend(rows.into_iter().map(|(i, id)| (i as usize, id)));
+    Ok(out)
 }
 
 /// A stored candidate: its statement and normalized text.
@@ -341,28 +471,30 @@ fn best(k: &Keys, stored: &[Candidate], batch: &[Seen]) -> Option<(Uuid, f64, Ma
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
 }
 
-/// Inserts the statements [`plan`] decided to start, empty; [`record`]'s
+/// Inserts the statements the claims at `fresh` start, empty; [`record`]'s
 /// refresh fills their aggregates once their claims exist.
-async fn insert_new_statements(
+async fn insert_statements(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
-    placements: &[Placement],
+    keys: &[Keys],
+    fresh: &[usize],
     ts: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (mut ids, mut keys, mut speakers, mut texts, mut norms) =
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let (mut ids, mut set_keys, mut speakers, mut texts, mut norms) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (rec, p) in recs.iter().zip(placements).filter(|(_, p)| p.is_new) {
+    for i in fresh {
+        let (rec, k) = (&recs[*i], &keys[*i]);
         let mut sorted = rec.speaker_ids.clone();
         sorted.sort();
         sorted.dedup();
-        ids.push(p.statement_id);
-        keys.push(p.key.as_str());
+        ids.push(rec.statement_id);
+        set_keys.push(k.key.as_str());
         speakers.push(uuid_array(&sorted));
         texts.push(rec.text.as_str());
-        norms.push(p.norm.as_str());
-    }
-    if ids.is_empty() {
-        return Ok(());
+        norms.push(k.norm.as_str());
     }
     sqlx::query(
         "INSERT INTO statements (id, speaker_key, speaker_ids, canonical_text, normalized_text, \
@@ -371,13 +503,44 @@ async fn insert_new_statements(
          AS u(i, k, s, t, n)",
     )
     .bind(&ids)
-    .bind(&keys)
+    .bind(&set_keys)
     .bind(&speakers)
     .bind(&texts)
     .bind(&norms)
     .bind(ts)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Points the claim rows at `moved` to their records' (new) statements.
+async fn move_claims(
+    conn: &mut PgConnection,
+    recs: &[ClaimRecord],
+    moved: &[usize],
+) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = moved.iter().map(|i| recs[*i].id).collect();
+    let to: Vec<Option<Uuid>> = moved.iter().map(|i| recs[*i].statement_id).collect();
+    sqlx::query(
+        "UPDATE claims c SET statement_id = t.s FROM unnest($1::uuid[], $2::uuid[]) AS t(i, s) \
+         WHERE c.id = t.i",
+    )
+    .bind(&ids)
+    .bind(&to)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes statements a batch started and then left empty.
+async fn delete_statements(conn: &mut PgConnection, ids: &[Uuid]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM statements WHERE id = ANY($1)")
+        .bind(ids)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

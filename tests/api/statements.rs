@@ -513,3 +513,160 @@ fn statement_pairs_precision_and_recall() {
     );
     assert!(at_default.1 >= 0.85, "recall at the default {at_default:?}");
 }
+
+/// A batch too big for fine locks is placed before it takes its speaker-set
+/// locks and placed again once it holds them, after writing its claim rows
+/// (so the locks that exclude every writer quoting the same people are not
+/// held while it writes). A remark another writer commits in between joins
+/// that writer's statement: the claim row, its revision's snapshot and the
+/// decision say so, and the statement the batch had started is gone.
+#[tokio::test]
+async fn a_big_batch_joins_a_remark_committed_while_it_was_writing() {
+    use claimdb::domain::statement::speaker_key;
+    use std::time::Duration;
+    use uuid::Uuid;
+
+    let remark = "Inflation has peaked; we are confident of that.";
+    let mut app = TestApp::spawn().await;
+    // Both speakers and the small report's outlet and subject exist, so
+    // neither writer below creates an entity the other needs.
+    let mut keys = Vec::new();
+    for (i, name) in ["Ana Veloso", "Bruno Lage"].into_iter().enumerate() {
+        let c = ingest_one(
+            &mut app,
+            report(
+                &format!("https://seed.example/{i}"),
+                "Outlet B",
+                day(5, 1 + i as u32),
+                name,
+                &format!("Seed remark {i} on the fishing quotas of the northern coast."),
+            ),
+        )
+        .await;
+        let id: Uuid = c.speakers[0].id.parse().unwrap();
+        keys.push((format!("sk:{}", speaker_key(&[id])), name));
+    }
+    // The batch locks its speaker sets in key order: hold the first, so it
+    // waits there without holding the second, the remark's speaker's.
+    keys.sort();
+    let (blocker, blocker_name) = keys[0].clone();
+    let quoted = keys[1].1;
+    let mut holder = app.store.pool().acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        .bind(&blocker)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+
+    let texts: Vec<String> = (0..60)
+        .map(|i| match i {
+            30 => remark.to_string(),
+            _ => format!(
+                "Point {i}: the {} budget {} {} million in year {}.",
+                ["road", "school", "port", "court", "water", "farm"][i % 6],
+                ["grows by", "loses", "moves", "keeps"][i % 4],
+                10 + i * 7,
+                2000 + i
+            ),
+        })
+        .collect();
+    let claims: Vec<(&str, &str, prost_types::Timestamp)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let who = if i == 59 { blocker_name } else { quoted };
+            (who, t.as_str(), day(6, 10))
+        })
+        .collect();
+    let big = crate::helpers::article("https://big.example/1", &claims);
+    let mut client = app.claims.clone();
+    let importing = tokio::spawn(async move {
+        let item = pb::ImportArticlesRequest { article: Some(big) };
+        client.import_articles(tokio_stream::iter(vec![item])).await
+    });
+
+    // It waits on the held key with its claim rows already written.
+    let mut waiting_pid = None;
+    for _ in 0..200 {
+        waiting_pid = sqlx::query_scalar(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted LIMIT 1",
+        )
+        .fetch_optional(&mut *holder)
+        .await
+        .unwrap();
+        if waiting_pid.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pid: i32 = waiting_pid.expect("the batch should wait for the held speaker set");
+    let writing: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+         WHERE l.pid = $1 AND c.relname = 'claims' AND l.mode = 'RowExclusiveLock')",
+    )
+    .bind(pid)
+    .fetch_one(&mut *holder)
+    .await
+    .unwrap();
+    assert!(writing, "the claim rows are written before the set locks");
+
+    // Meanwhile another writer stores the remark and commits.
+    let first = tokio::time::timeout(
+        Duration::from_secs(20),
+        app.claims.clone().ingest_article(report(
+            "https://small.example/1",
+            "Outlet B",
+            day(6, 9),
+            quoted,
+            remark,
+        )),
+    )
+    .await
+    .expect("the small report does not wait for the batch")
+    .expect("ingest")
+    .into_inner()
+    .claims
+    .remove(0);
+    sqlx::query("SELECT pg_advisory_unlock_all()")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let summary = tokio::time::timeout(Duration::from_secs(20), importing)
+        .await
+        .expect("released, the batch completes")
+        .unwrap()
+        .expect("import")
+        .into_inner();
+    assert_eq!(summary.stored, 1);
+    assert_eq!(summary.claims_stored, 60);
+
+    let sid: Uuid = first.statement_id.parse().unwrap();
+    let (row, snap, decided, method): (Uuid, String, Uuid, String) = sqlx::query_as(
+        "SELECT c.statement_id, r.snapshot->>'statement_id', d.statement_id, d.method \
+         FROM claims c JOIN articles a ON a.id = c.article_id \
+         JOIN claim_revisions r ON r.claim_id = c.id \
+         JOIN statement_decisions d ON d.claim_id = c.id \
+         WHERE a.url = 'https://big.example/1' AND c.text = $1",
+    )
+    .bind(remark)
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!((row, decided), (sid, sid));
+    assert_eq!(snap, sid.to_string());
+    assert_eq!(method, "exact");
+    let empty: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM statements s \
+         WHERE NOT EXISTS (SELECT 1 FROM claims c WHERE c.statement_id = s.id)",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(empty, 0, "no statement is left without claims");
+    let count: i64 = sqlx::query_scalar("SELECT appearance_count FROM statements WHERE id = $1")
+        .bind(sid)
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 2);
+}
