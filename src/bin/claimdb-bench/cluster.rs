@@ -165,8 +165,13 @@ impl Cluster {
             .fetch_one(&mut conn)
             .await
             .ok();
+        // Read while the backend still exists: once the connection is
+        // closed it exits, and its /proc entry with it.
+        let found = backend
+            .and_then(|b| u32::try_from(b).ok())
+            .and_then(crate::cpu::postmaster_of);
         conn.close().await.ok();
-        crate::cpu::postmaster_of(u32::try_from(backend?).ok()?)
+        found
     }
 
     /// Whether database `db` exists.
