@@ -71,9 +71,10 @@ pub(super) async fn ingest(
     claims: &[NewClaim],
     actor: &str,
 ) -> Result<IngestResult, StoreError> {
-    super::bulk::ingest_many(conn, &[(article, claims)], actor)
+    super::bulk::ingest_many(conn, &[(article, claims)], actor, super::bulk::OnBusy::Wait)
         .await?
         .pop()
+        .flatten()
         .unwrap_or_else(|| Err(StoreError::Corrupt("ingest produced no result".into())))
 }
 

@@ -4,14 +4,24 @@
 //! If the batch hits a database error anyway (a constraint no check
 //! foresaw), it is rolled back and its items are retried one transaction
 //! each, so only the bad item fails.
+//!
+//! Items naming an entity that another transaction is creating (another
+//! import stream, typically, naming the same new person) are left out of
+//! their batch rather than waited for, and written by a later transaction
+//! once that entity is committed; after [`DEFER_ROUNDS`] such rounds the
+//! rest wait.
 
 use std::collections::HashSet;
 
-use super::bulk::{self, Item};
+use super::bulk::{self, Item, OnBusy};
 use super::claims::IngestResult;
 use super::facade::pending;
 use super::{events, Store, StoreError};
 use crate::domain::{NewArticle, NewClaim, RevisionChange};
+
+/// How many times items may be left out for a later transaction before
+/// their batch waits for the entities they name.
+const DEFER_ROUNDS: usize = 3;
 
 /// What happened to one item of a batch.
 #[derive(Debug)]
@@ -44,32 +54,76 @@ impl Store {
         outcomes
     }
 
+    /// Imports a run of distinct URLs: the items left out of a transaction
+    /// (see the module docs) go into the next one.
     async fn import_run(
         &self,
         run: &[(NewArticle, Vec<NewClaim>)],
         actor: &str,
     ) -> Vec<ItemOutcome> {
         let refs: Vec<Item<'_>> = run.iter().map(|(a, c)| (a, c.as_slice())).collect();
-        match self.try_import(&refs, actor).await {
+        let mut outcomes: Vec<Option<ItemOutcome>> = run.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..run.len()).collect();
+        for round in 0..=DEFER_ROUNDS {
+            let on_busy = if round < DEFER_ROUNDS && pending.len() > 1 {
+                OnBusy::Defer
+            } else {
+                OnBusy::Wait
+            };
+            let batch: Vec<Item<'_>> = pending.iter().map(|i| refs[*i]).collect();
+            let got = self.import_items(&batch, actor, on_busy).await;
+            let mut left = Vec::new();
+            for (i, outcome) in pending.into_iter().zip(got) {
+                match outcome {
+                    Some(o) => outcomes[i] = Some(o),
+                    None => left.push(i),
+                }
+            }
+            pending = left;
+            if pending.is_empty() {
+                break;
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| ItemOutcome::Failed(StoreError::Corrupt("no outcome".into())))
+            })
+            .collect()
+    }
+
+    /// One transaction for the items, or, when it fails, one per item;
+    /// `None` for an item left out (only under [`OnBusy::Defer`]).
+    async fn import_items(
+        &self,
+        items: &[Item<'_>],
+        actor: &str,
+        on_busy: OnBusy,
+    ) -> Vec<Option<ItemOutcome>> {
+        match self.try_import(items, actor, on_busy).await {
             Ok(outcomes) => outcomes,
-            Err(e) if run.len() == 1 => vec![ItemOutcome::Failed(e)],
+            Err(e) if items.len() == 1 => vec![Some(ItemOutcome::Failed(e))],
             Err(e) if is_fatal(&e) => {
                 let shared = std::sync::Arc::new(e);
-                run.iter()
-                    .map(|_| ItemOutcome::Failed(batch_failure(&shared)))
+                items
+                    .iter()
+                    .map(|_| Some(ItemOutcome::Failed(batch_failure(&shared))))
                     .collect()
             }
             Err(e) => {
-                tracing::warn!(error = %e, items = run.len(), "import batch failed; retrying item by item");
-                let mut outcomes = Vec::with_capacity(refs.len());
-                for item in &refs {
-                    let one = match self.try_import(std::slice::from_ref(item), actor).await {
-                        Ok(mut o) => o.pop().unwrap_or_else(|| {
+                tracing::warn!(error = %e, items = items.len(), "import batch failed; retrying item by item");
+                let mut outcomes = Vec::with_capacity(items.len());
+                for item in items {
+                    let one = match self
+                        .try_import(std::slice::from_ref(item), actor, OnBusy::Wait)
+                        .await
+                    {
+                        Ok(mut o) => o.pop().flatten().unwrap_or_else(|| {
                             ItemOutcome::Failed(StoreError::Corrupt("no outcome".into()))
                         }),
                         Err(e) => ItemOutcome::Failed(e),
                     };
-                    outcomes.push(one);
+                    outcomes.push(Some(one));
                 }
                 outcomes
             }
@@ -80,21 +134,24 @@ impl Store {
         &self,
         items: &[Item<'_>],
         actor: &str,
-    ) -> Result<Vec<ItemOutcome>, StoreError> {
+        on_busy: OnBusy,
+    ) -> Result<Vec<Option<ItemOutcome>>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let results = bulk::ingest_many(&mut tx, items, actor).await?;
+        let results = bulk::ingest_many(&mut tx, items, actor, on_busy).await?;
         let pending_events: Vec<events::PendingEvent> = results
             .iter()
-            .filter_map(|r| r.as_ref().ok())
+            .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()))
             .flat_map(new_claim_events)
             .collect();
         events::append(&mut tx, &pending_events).await?;
         tx.commit().await?;
         Ok(results
             .into_iter()
-            .map(|r| match r {
-                Ok(r) => stored(&r),
-                Err(e) => ItemOutcome::Failed(e),
+            .map(|r| {
+                r.map(|r| match r {
+                    Ok(r) => stored(&r),
+                    Err(e) => ItemOutcome::Failed(e),
+                })
             })
             .collect())
     }

@@ -8,7 +8,7 @@
 //! for the first to commit and then finds its row. Sorting the keys rules out
 //! lock-order deadlocks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -43,6 +43,27 @@ pub(super) async fn lock_refs<'r>(
     keys.sort();
     keys.dedup();
     lock_keys(conn, &keys).await
+}
+
+/// Tries the advisory locks of every reference that may create an entity,
+/// without waiting; returns the keys another transaction holds.
+pub(super) async fn try_lock_refs<'r>(
+    conn: &mut PgConnection,
+    refs: impl Iterator<Item = &'r EntityRef>,
+) -> Result<HashSet<String>, StoreError> {
+    let mut keys: Vec<String> = refs.filter_map(lock_key).collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let held: Vec<String> = sqlx::query_scalar(
+        "SELECT k FROM unnest($1::text[]) AS k WHERE NOT pg_try_advisory_xact_lock(hashtextextended(k, 0))",
+    )
+    .bind(&keys)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(held.into_iter().collect())
 }
 
 /// Takes transaction-scoped advisory locks on the given (sorted) keys, in

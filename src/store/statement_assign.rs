@@ -23,7 +23,7 @@
 //! than [`FINE_LOCKS`] keys locks its speaker sets whole instead, and the
 //! fine keys' holders take their speaker sets shared, so the two kinds
 //! exclude each other like intention locks. Such a batch is placed first
-//! without locks ([`propose`]), writes its claim rows, and only then locks
+//! without locks ([`propose`]), writes its claims, and only then locks
 //! and places its claims again ([`settle`]), so the set locks are held for
 //! the last part of its transaction rather than all of it. Merges, splits
 //! and ClaimReview imports take the statement lock exclusively (see
@@ -144,8 +144,7 @@ pub(super) async fn propose(
 /// meanwhile. A claim whose place changed (another batch committed the same
 /// remark in between: rare) is moved, and a statement it no longer starts is
 /// deleted. Claims placed by an exact match keep it: nothing scores higher.
-/// Call it after inserting the claim rows, and write their revisions after
-/// it (a revision's snapshot carries the statement).
+/// Call it after inserting the claim rows and their first revisions.
 pub(super) async fn settle(
     conn: &mut PgConnection,
     recs: &mut [ClaimRecord],
@@ -513,7 +512,8 @@ async fn insert_statements(
     Ok(())
 }
 
-/// Points the claim rows at `moved` to their records' (new) statements.
+/// Points the claims at `moved` to their records' (new) statements: their
+/// rows and their first revisions' snapshots.
 async fn move_claims(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
@@ -524,6 +524,14 @@ async fn move_claims(
     sqlx::query(
         "UPDATE claims c SET statement_id = t.s FROM unnest($1::uuid[], $2::uuid[]) AS t(i, s) \
          WHERE c.id = t.i",
+    )
+    .bind(&ids)
+    .bind(&to)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE claim_revisions r SET snapshot = jsonb_set(r.snapshot, '{statement_id}', to_jsonb(t.s::text)) \
+         FROM unnest($1::uuid[], $2::uuid[]) AS t(i, s) WHERE r.claim_id = t.i AND r.revision = 1",
     )
     .bind(&ids)
     .bind(&to)

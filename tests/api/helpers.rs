@@ -381,3 +381,21 @@ where
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, addr.parse().expect("a socket address"))
 }
+
+/// A call running in the background, as `tokio::spawn` returns it.
+pub(crate) type Call<T> = tokio::task::JoinHandle<Result<tonic::Response<T>, tonic::Status>>;
+
+/// Releases every advisory lock `holder` holds, then waits (20 s at most)
+/// for `call`, which was waiting on one of them, and returns its response.
+pub(crate) async fn release_then_join<T>(holder: &mut sqlx::PgConnection, call: Call<T>) -> T {
+    sqlx::query("SELECT pg_advisory_unlock_all()")
+        .execute(&mut *holder)
+        .await
+        .expect("releasing the held locks");
+    tokio::time::timeout(Duration::from_secs(20), call)
+        .await
+        .expect("released, the call completes")
+        .expect("the call's task")
+        .expect("the call")
+        .into_inner()
+}

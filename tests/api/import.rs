@@ -78,3 +78,70 @@ async fn importing_a_thousand_articles_with_ten_bad_ones_stores_the_rest() {
     );
     assert_eq!(app.count("claims").await, 990);
 }
+
+/// An item naming an entity that another transaction is creating is left
+/// out of its batch rather than waited for: the rest of the batch commits at
+/// once, and the item is written once that transaction has ended.
+#[tokio::test]
+async fn items_naming_an_entity_being_created_elsewhere_do_not_hold_up_their_batch() {
+    use claimdb::domain::text::fold_name;
+    use std::time::Duration;
+
+    let app = TestApp::spawn().await;
+    // Another session "is creating" Nadia Petrova: it holds her name's lock.
+    let mut holder = app.store.pool().acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        .bind(format!("n:{}", fold_name("Nadia Petrova")))
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let items: Vec<pb::ImportArticlesRequest> = [
+        ("Ana Veloso", "The bridge opens in May."),
+        ("Nadia Petrova", "Tariffs will rise next year."),
+        ("Bruno Lage", "The harbour needs dredging."),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (who, text))| pb::ImportArticlesRequest {
+        article: Some(article(
+            &format!("https://d.example/{i}"),
+            &[(who, text, day(3, 1 + i as u32))],
+        )),
+    })
+    .collect();
+    let mut client = app.claims.clone();
+    let importing =
+        tokio::spawn(async move { client.import_articles(tokio_stream::iter(items)).await });
+
+    // The two other items are committed while the lock is held...
+    let mut committed = 0;
+    for _ in 0..200 {
+        committed = app.count("articles").await;
+        if committed == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        committed, 2,
+        "the items naming stored or free names are written"
+    );
+    let urls: Vec<String> = sqlx::query_scalar("SELECT url FROM articles ORDER BY url")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(urls, ["https://d.example/0", "https://d.example/2"]);
+    assert!(!importing.is_finished());
+
+    // ...and the third once it is released.
+    let summary = crate::helpers::release_then_join(&mut holder, importing).await;
+    assert_eq!((summary.stored, summary.failed), (3, 0));
+    assert_eq!(app.count("articles").await, 3);
+    let nadia: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM entities WHERE kind = 'person' AND name = 'Nadia Petrova'",
+    )
+    .fetch_one(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(nadia, 1);
+}

@@ -327,16 +327,7 @@ async fn writers_wait_only_for_writers_of_a_remark_they_could_match() {
     }
     assert!(blocked, "the same remark should wait for the held key");
     assert!(!waiting.is_finished());
-    sqlx::query("SELECT pg_advisory_unlock_all()")
-        .execute(&mut *holder)
-        .await
-        .unwrap();
-    let joined = tokio::time::timeout(Duration::from_secs(20), waiting)
-        .await
-        .expect("released, it completes")
-        .unwrap()
-        .expect("ingest")
-        .into_inner();
+    let joined = crate::helpers::release_then_join(&mut holder, waiting).await;
     assert_eq!(joined.claims[0].statement_id, first.statement_id);
 }
 
@@ -627,16 +618,7 @@ async fn a_big_batch_joins_a_remark_committed_while_it_was_writing() {
     .into_inner()
     .claims
     .remove(0);
-    sqlx::query("SELECT pg_advisory_unlock_all()")
-        .execute(&mut *holder)
-        .await
-        .unwrap();
-    let summary = tokio::time::timeout(Duration::from_secs(20), importing)
-        .await
-        .expect("released, the batch completes")
-        .unwrap()
-        .expect("import")
-        .into_inner();
+    let summary = crate::helpers::release_then_join(&mut holder, importing).await;
     assert_eq!(summary.stored, 1);
     assert_eq!(summary.claims_stored, 60);
 
