@@ -54,7 +54,7 @@ pub(crate) const FULL_TEXT: &str = "SELECT r.snapshot, c.k, c.id FROM (SELECT w.
      LIMIT (SELECT greatest(1000, sqrt(21 * greatest(reltuples, 0)))::bigint FROM pg_class \
      WHERE oid = 'claims'::regclass)) c \
      JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision WHERE true \
-     AND c.search @@ websearch_to_tsquery('english', $1) AND c.state = 'active' \
+     AND c.search @@ (SELECT websearch_to_tsquery('english', $1)) AND c.state = 'active' \
      ORDER BY c.k DESC, c.id DESC LIMIT $2";
 
 /// Second step, for a term too rare to fill the page from the window: every
@@ -148,11 +148,13 @@ impl ReadParams {
 }
 
 /// Runs one read; returns the rows the service would return (the page, not
-/// the extra look-ahead row). A full-text read is an unnamed statement,
-/// planned for its actual term, as the store sends it (`claim_list::list`).
+/// the extra look-ahead row). Statements are prepared or planned per call
+/// as the store sends them (`claim_list`): the window read and a full-text
+/// read's all-matches step are unnamed statements, planned for their actual
+/// values; a full-text read's first step is prepared.
 pub(crate) async fn read(conn: &mut PgConnection, p: &ReadParams) -> Result<u64, sqlx::Error> {
     let (sql, page) = p.sql();
-    let persistent = !matches!(p, ReadParams::Text(_) | ReadParams::Window { .. });
+    let persistent = !matches!(p, ReadParams::Window { .. });
     let mut rows: Vec<PgRow> = p
         .query(sql)
         .persistent(persistent)
