@@ -159,7 +159,10 @@ class ClaimServiceServicer:
     def ImportArticles(self, request_iterator, context):
         """Bulk load: a stream of ingest requests. Each item is committed on its own
         (a bad item is reported by its index and does not stop the rest); the
-        server batches the writes. One summary at the end.
+        server batches the writes. Items are not always committed in stream
+        order: one naming an entity that another writer is creating at that
+        moment is written after the rest of its batch (events follow commit
+        order). One summary at the end.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

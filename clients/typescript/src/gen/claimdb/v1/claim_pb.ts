@@ -1552,7 +1552,10 @@ export const ClaimService: GenService<{
   /**
    * Bulk load: a stream of ingest requests. Each item is committed on its own
    * (a bad item is reported by its index and does not stop the rest); the
-   * server batches the writes. One summary at the end.
+   * server batches the writes. Items are not always committed in stream
+   * order: one naming an entity that another writer is creating at that
+   * moment is written after the rest of its batch (events follow commit
+   * order). One summary at the end.
    *
    * @generated from rpc claimdb.v1.ClaimService.ImportArticles
    */
