@@ -116,8 +116,9 @@ pub(super) async fn ingest_many(
     }
     let plan = statement_assign::propose(conn, &mut new_recs, ts).await?;
     insert_claims(conn, &new_recs, actor, ts).await?;
-    let plan = statement_assign::settle(conn, &mut new_recs, plan, ts).await?;
     statement_assign::record(conn, &new_recs, &plan, actor, ts).await?;
+    let plan = statement_assign::settle(conn, &mut new_recs, plan, actor, ts).await?;
+    statement_assign::refresh(conn, &plan, ts).await?;
     let stored_ids: Vec<Uuid> = found.values().copied().collect();
     let current = claims::current_many(conn, &stored_ids).await?;
     let results = assemble(items.len(), failed, built, new_recs, current, articles);

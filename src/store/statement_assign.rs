@@ -23,9 +23,11 @@
 //! than [`FINE_LOCKS`] keys locks its speaker sets whole instead, and the
 //! fine keys' holders take their speaker sets shared, so the two kinds
 //! exclude each other like intention locks. Such a batch is placed first
-//! without locks ([`propose`]), writes its claims, and only then locks
-//! and places its claims again ([`settle`]), so the set locks are held for
-//! the last part of its transaction rather than all of it. Merges, splits
+//! without locks ([`propose`]), writes its claims and their statement
+//! members, and only then locks and places its claims again ([`settle`]),
+//! so the set locks are held for the last part of its transaction (the
+//! second placement, the statements' aggregates, the commit) rather than
+//! all of it. Merges, splits
 //! and ClaimReview imports take the statement lock exclusively (see
 //! [`super::statements::lock`]).
 
@@ -144,11 +146,15 @@ pub(super) async fn propose(
 /// meanwhile. A claim whose place changed (another batch committed the same
 /// remark in between: rare) is moved, and a statement it no longer starts is
 /// deleted. Claims placed by an exact match keep it: nothing scores higher.
-/// Call it after inserting the claim rows and their first revisions.
+/// Call it after inserting the claim rows, their first revisions and their
+/// members ([`record`]): the second placement leaves the transaction's own
+/// members out, by their `xmin` (ingests write in one top-level transaction,
+/// never a savepoint).
 pub(super) async fn settle(
     conn: &mut PgConnection,
     recs: &mut [ClaimRecord],
     plan: Plan,
+    actor: &str,
     ts: DateTime<Utc>,
 ) -> Result<Plan, StoreError> {
     if plan.locked || recs.is_empty() {
@@ -168,33 +174,53 @@ pub(super) async fn settle(
     let moved: Vec<usize> = (0..recs.len())
         .filter(|i| placements[*i].statement_id != plan.placements[*i].statement_id)
         .collect();
-    if !moved.is_empty() {
-        for i in &moved {
-            recs[*i].statement_id = Some(placements[*i].statement_id);
-        }
-        let fresh: Vec<usize> = moved
-            .iter()
-            .copied()
-            .filter(|i| placements[*i].is_new)
-            .collect();
-        insert_statements(conn, recs, &plan.keys, &fresh, ts).await?;
-        move_claims(conn, recs, &moved).await?;
-        let used: std::collections::HashSet<Uuid> =
-            placements.iter().map(|p| p.statement_id).collect();
-        let orphans: Vec<Uuid> = plan
-            .placements
-            .iter()
-            .filter(|p| p.is_new && !used.contains(&p.statement_id))
-            .map(|p| p.statement_id)
-            .collect();
-        delete_statements(conn, &orphans).await?;
-    }
-    Ok(Plan {
+    let used: std::collections::HashSet<Uuid> = placements.iter().map(|p| p.statement_id).collect();
+    let orphans: Vec<Uuid> = plan
+        .placements
+        .iter()
+        .filter(|p| p.is_new && !used.contains(&p.statement_id))
+        .map(|p| p.statement_id)
+        .collect();
+    let settled = Plan {
         keys: plan.keys,
         placements,
         threshold,
         locked: true,
-    })
+    };
+    if !moved.is_empty() {
+        for i in &moved {
+            recs[*i].statement_id = Some(settled.placements[*i].statement_id);
+        }
+        let fresh: Vec<usize> = moved
+            .iter()
+            .copied()
+            .filter(|i| settled.placements[*i].is_new)
+            .collect();
+        insert_statements(conn, recs, &settled.keys, &fresh, ts).await?;
+        move_claims(conn, recs, &moved).await?;
+        forget_members(conn, recs, &moved).await?;
+        write_members(conn, recs, &settled, &moved, actor, ts).await?;
+        delete_statements(conn, &orphans).await?;
+    }
+    Ok(settled)
+}
+
+/// Deletes the members and decisions of the claims at `idx` (to be written
+/// again for their new statements).
+async fn forget_members(
+    conn: &mut PgConnection,
+    recs: &[ClaimRecord],
+    idx: &[usize],
+) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = idx.iter().map(|i| recs[*i].id).collect();
+    sqlx::query(
+        "WITH d AS (DELETE FROM statement_decisions WHERE claim_id = ANY($1)) \
+         DELETE FROM statement_members WHERE claim_id = ANY($1)",
+    )
+    .bind(&ids)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Places each claim, in order: its exact match, else the best-scoring
@@ -242,8 +268,8 @@ fn decide(
     placements
 }
 
-/// Writes the members and decisions of a [`settle`]d plan and refreshes
-/// every statement they touched.
+/// Writes the statement members and decisions of a plan's claims (before
+/// [`settle`], which rewrites those of claims it moves).
 pub(super) async fn record(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
@@ -251,14 +277,48 @@ pub(super) async fn record(
     actor: &str,
     ts: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    if recs.is_empty() {
+    let all: Vec<usize> = (0..recs.len()).collect();
+    write_members(conn, recs, plan, &all, actor, ts).await
+}
+
+/// Refreshes every statement a [`settle`]d plan's claims joined or started.
+pub(super) async fn refresh(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if plan.placements.is_empty() {
         return Ok(());
     }
-    let ids: Vec<Uuid> = recs.iter().map(|r| r.id).collect();
-    let statement_ids: Vec<Uuid> = plan.placements.iter().map(|p| p.statement_id).collect();
-    let keys: Vec<&str> = plan.keys.iter().map(|k| k.key.as_str()).collect();
-    let norms: Vec<&str> = plan.keys.iter().map(|k| k.norm.as_str()).collect();
-    let sketches: Vec<String> = plan.keys.iter().map(|k| int8_array(&k.sketch)).collect();
+    let mut touched: Vec<Uuid> = plan.placements.iter().map(|p| p.statement_id).collect();
+    touched.sort();
+    touched.dedup();
+    super::statements::refresh_many(conn, &touched, ts).await
+}
+
+/// Inserts the members and decisions of the claims at `idx`.
+async fn write_members(
+    conn: &mut PgConnection,
+    recs: &[ClaimRecord],
+    plan: &Plan,
+    idx: &[usize],
+    actor: &str,
+    ts: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if idx.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = idx.iter().map(|i| recs[*i].id).collect();
+    let statement_ids: Vec<Uuid> = idx
+        .iter()
+        .map(|i| plan.placements[*i].statement_id)
+        .collect();
+    let keys: Vec<&str> = idx.iter().map(|i| plan.keys[*i].key.as_str()).collect();
+    let norms: Vec<&str> = idx.iter().map(|i| plan.keys[*i].norm.as_str()).collect();
+    let sketches: Vec<String> = idx
+        .iter()
+        .map(|i| int8_array(&plan.keys[*i].sketch))
+        .collect();
     sqlx::query(
         "INSERT INTO statement_members (claim_id, statement_id, speaker_key, normalized_text, sketch) \
          SELECT c, s, k, n, sk::bigint[] FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[]) \
@@ -271,8 +331,8 @@ pub(super) async fn record(
     .bind(&sketches)
     .execute(&mut *conn)
     .await?;
-    let methods: Vec<&str> = plan.placements.iter().map(|p| p.method).collect();
-    let scores: Vec<Option<f64>> = plan.placements.iter().map(|p| p.score).collect();
+    let methods: Vec<&str> = idx.iter().map(|i| plan.placements[*i].method).collect();
+    let scores: Vec<Option<f64>> = idx.iter().map(|i| plan.placements[*i].score).collect();
     sqlx::query(
         "INSERT INTO statement_decisions (claim_id, statement_id, method, score, threshold, actor, \
          reason, record_time) \
@@ -288,10 +348,7 @@ pub(super) async fn record(
     .bind(ts)
     .execute(&mut *conn)
     .await?;
-    let mut touched = statement_ids;
-    touched.sort();
-    touched.dedup();
-    super::statements::refresh_many(conn, &touched, ts).await
+    Ok(())
 }
 
 /// A PostgreSQL array literal of integers (`{1,2,3}`), for binding ragged
@@ -377,7 +434,7 @@ async fn exact_matches(
         "SELECT t.i, min(m.statement_id::text)::uuid FROM unnest($1::int8[], $2::text[], $3::text[]) \
          AS t(i, k, n) \
          JOIN statement_members m ON m.speaker_key = t.k AND md5(m.normalized_text) = md5(t.n) \
-           AND m.normalized_text = t.n \
+           AND m.normalized_text = t.n AND m.xmin <> pg_current_xact_id()::xid \
          GROUP BY t.i",
     )
     .bind(&idx)
@@ -426,7 +483,8 @@ async fn near_candidates(
         "WITH hits AS ( \
            SELECT q.i, x.claim_id FROM unnest($1::int[], $2::int8[]) AS q(i, k) \
            CROSS JOIN LATERAL ( \
-             SELECT m.claim_id FROM statement_members m WHERE m.sketch @> ARRAY[q.k] LIMIT $3) x), \
+             SELECT m.claim_id FROM statement_members m WHERE m.sketch @> ARRAY[q.k] \
+               AND m.xmin <> pg_current_xact_id()::xid LIMIT $3) x), \
          ranked AS ( \
            SELECT i, claim_id, row_number() OVER (PARTITION BY i ORDER BY count(*) DESC, claim_id) AS rn \
            FROM hits GROUP BY i, claim_id) \
