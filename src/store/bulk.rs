@@ -296,31 +296,29 @@ async fn lookup_locking_missing(
     on_busy: OnBusy,
 ) -> Result<(HashMap<EntityRef, Lookup>, HashSet<EntityRef>), StoreError> {
     let mut found = resolve::lookup_many(conn, refs).await?;
-    let mut missing: Vec<&EntityRef> = refs
+    let missing: Vec<&EntityRef> = refs
         .iter()
         .copied()
         .filter(|r| matches!(found.get(*r), None | Some(Lookup::Missing)))
         .filter(|r| resolve::lock_key(r).is_some())
         .collect();
-    let mut busy = HashSet::new();
     if missing.is_empty() {
-        return Ok((found, busy));
+        return Ok((found, HashSet::new()));
     }
-    match on_busy {
-        OnBusy::Wait => resolve::lock_refs(conn, missing.iter().copied()).await?,
+    let (busy, locked): (Vec<&EntityRef>, Vec<&EntityRef>) = match on_busy {
+        OnBusy::Wait => {
+            resolve::lock_refs(conn, missing.iter().copied()).await?;
+            (Vec::new(), missing)
+        }
         OnBusy::Defer => {
             let taken = resolve::try_lock_refs(conn, missing.iter().copied()).await?;
-            missing.retain(|r| {
-                let is_busy = resolve::lock_key(r).is_some_and(|k| taken.contains(&k));
-                if is_busy {
-                    busy.insert((*r).clone());
-                }
-                !is_busy
-            });
+            missing
+                .into_iter()
+                .partition(|r| resolve::lock_key(r).is_some_and(|k| taken.contains(&k)))
         }
-    }
-    found.extend(resolve::lookup_many(conn, &missing).await?);
-    Ok((found, busy))
+    };
+    found.extend(resolve::lookup_many(conn, &locked).await?);
+    Ok((found, busy.into_iter().cloned().collect()))
 }
 
 /// Resolves one reference against what is stored and what the batch plans,

@@ -198,29 +198,10 @@ pub(super) async fn settle(
             .collect();
         insert_statements(conn, recs, &settled.keys, &fresh, ts).await?;
         move_claims(conn, recs, &moved).await?;
-        forget_members(conn, recs, &moved).await?;
         write_members(conn, recs, &settled, &moved, actor, ts).await?;
         delete_statements(conn, &orphans).await?;
     }
     Ok(settled)
-}
-
-/// Deletes the members and decisions of the claims at `idx` (to be written
-/// again for their new statements).
-async fn forget_members(
-    conn: &mut PgConnection,
-    recs: &[ClaimRecord],
-    idx: &[usize],
-) -> Result<(), StoreError> {
-    let ids: Vec<Uuid> = idx.iter().map(|i| recs[*i].id).collect();
-    sqlx::query(
-        "WITH d AS (DELETE FROM statement_decisions WHERE claim_id = ANY($1)) \
-         DELETE FROM statement_members WHERE claim_id = ANY($1)",
-    )
-    .bind(&ids)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// Places each claim, in order: its exact match, else the best-scoring
@@ -528,8 +509,8 @@ fn best(k: &Keys, stored: &[Candidate], batch: &[Seen]) -> Option<(Uuid, f64, Ma
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
 }
 
-/// Inserts the statements the claims at `fresh` start, empty; [`record`]'s
-/// refresh fills their aggregates once their claims exist.
+/// Inserts the statements the claims at `fresh` start, empty; [`refresh`]
+/// fills their aggregates once their claims exist.
 async fn insert_statements(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
@@ -571,7 +552,8 @@ async fn insert_statements(
 }
 
 /// Points the claims at `moved` to their records' (new) statements: their
-/// rows and their first revisions' snapshots.
+/// rows and their first revisions' snapshots; their members and decisions
+/// are deleted, for [`write_members`] to write again.
 async fn move_claims(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
@@ -593,6 +575,13 @@ async fn move_claims(
     )
     .bind(&ids)
     .bind(&to)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "WITH d AS (DELETE FROM statement_decisions WHERE claim_id = ANY($1)) \
+         DELETE FROM statement_members WHERE claim_id = ANY($1)",
+    )
+    .bind(&ids)
     .execute(&mut *conn)
     .await?;
     Ok(())
