@@ -67,7 +67,8 @@ pub struct ServeConfig {
     /// $XDG_DATA_HOME/claimdb (~/.local/share/claimdb).
     #[arg(long, env = "CLAIMDB_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Most database connections the server holds.
+    /// Most database connections the server holds: half for the claim
+    /// reads, the rest (at least two) for everything else.
     #[arg(long, env = "CLAIMDB_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// Largest gRPC message accepted or sent, in bytes.

@@ -122,6 +122,75 @@ fn resolved_filter(
     }
 }
 
+/// [`Store::get_claim`] on a connection.
+async fn get_claim_on(
+    conn: &mut PgConnection,
+    id: Uuid,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<(ClaimRecord, Directory), StoreError> {
+    let rec = match as_of {
+        None => claims::current(conn, id).await?,
+        Some(t) => claims::as_of(conn, id, t).await?,
+    };
+    let rec = rec.ok_or_else(|| match as_of {
+        None => StoreError::not_found("id", format!("no claim with id {id}")),
+        Some(t) => StoreError::not_found("id", format!("no claim with id {id} existed at {t}")),
+    })?;
+    let dir = directory(conn, std::iter::once(&rec), std::iter::empty()).await?;
+    Ok((rec, dir))
+}
+
+/// [`Store::list_claims`] on a connection.
+async fn list_claims_on(
+    conn: &mut PgConnection,
+    filter: &ClaimFilter,
+    size: PageSize,
+    after: Option<&Cursor>,
+) -> Result<Page<ClaimRecord>, StoreError> {
+    // References by id are tried as given: one round trip instead of
+    // three for the common case. Only an empty page needs them checked
+    // (an unknown id is NOT_FOUND; a merged one follows its survivor).
+    let refs = [&filter.speaker, &filter.subject, &filter.publisher];
+    if let [Some(speaker), Some(subject), Some(publisher)] = refs.map(|r| optimistic_id(r.as_ref()))
+    {
+        let mut resolved = resolved_filter(filter, speaker, subject, publisher);
+        let rows = claim_list::list(conn, &resolved, size, after).await?;
+        if !rows.is_empty() {
+            return claims_page(conn, rows, size).await;
+        }
+        resolved.speaker = find_opt(conn, "speaker", filter.speaker.as_ref()).await?;
+        resolved.subject = find_opt(conn, "subject", filter.subject.as_ref()).await?;
+        resolved.publisher = find_opt(conn, "publisher", filter.publisher.as_ref()).await?;
+        if (resolved.speaker, resolved.subject, resolved.publisher) == (speaker, subject, publisher)
+        {
+            return claims_page(conn, rows, size).await;
+        }
+        let rows = claim_list::list(conn, &resolved, size, after).await?;
+        return claims_page(conn, rows, size).await;
+    }
+    let speaker = find_opt(conn, "speaker", filter.speaker.as_ref()).await?;
+    let subject = find_opt(conn, "subject", filter.subject.as_ref()).await?;
+    let publisher = find_opt(conn, "publisher", filter.publisher.as_ref()).await?;
+    let resolved = resolved_filter(filter, speaker, subject, publisher);
+    let rows = claim_list::list(conn, &resolved, size, after).await?;
+    claims_page(conn, rows, size).await
+}
+
+/// A page of claims with the entities they name.
+async fn claims_page(
+    conn: &mut PgConnection,
+    rows: Vec<(ClaimRecord, Cursor)>,
+    size: PageSize,
+) -> Result<Page<ClaimRecord>, StoreError> {
+    let (items, next) = paginate(rows, size);
+    let entities = directory(conn, items.iter(), std::iter::empty()).await?;
+    Ok(Page {
+        items,
+        next,
+        entities,
+    })
+}
+
 impl Store {
     /// Stores an article and its claims atomically.
     pub async fn ingest(
@@ -161,17 +230,9 @@ impl Store {
         id: Uuid,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<(ClaimRecord, Directory), StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let rec = match as_of {
-            None => claims::current(&mut conn, id).await?,
-            Some(t) => claims::as_of(&mut conn, id, t).await?,
-        };
-        let rec = rec.ok_or_else(|| match as_of {
-            None => StoreError::not_found("id", format!("no claim with id {id}")),
-            Some(t) => StoreError::not_found("id", format!("no claim with id {id} existed at {t}")),
-        })?;
-        let dir = directory(&mut conn, std::iter::once(&rec), std::iter::empty()).await?;
-        Ok((rec, dir))
+        let mut conn = self.reads.acquire().await?;
+        let result = get_claim_on(&mut conn, id, as_of).await;
+        conn.finish(result)
     }
 
     /// A page of claims matching a filter.
@@ -181,53 +242,9 @@ impl Store {
         size: PageSize,
         after: Option<&Cursor>,
     ) -> Result<Page<ClaimRecord>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        // References by id are tried as given: one round trip instead of
-        // three for the common case. Only an empty page needs them checked
-        // (an unknown id is NOT_FOUND; a merged one follows its survivor).
-        let refs = [&filter.speaker, &filter.subject, &filter.publisher];
-        if let [Some(speaker), Some(subject), Some(publisher)] =
-            refs.map(|r| optimistic_id(r.as_ref()))
-        {
-            let mut resolved = resolved_filter(filter, speaker, subject, publisher);
-            let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
-            if !rows.is_empty() {
-                return self.claims_page(&mut conn, rows, size).await;
-            }
-            resolved.speaker = find_opt(&mut conn, "speaker", filter.speaker.as_ref()).await?;
-            resolved.subject = find_opt(&mut conn, "subject", filter.subject.as_ref()).await?;
-            resolved.publisher =
-                find_opt(&mut conn, "publisher", filter.publisher.as_ref()).await?;
-            if (resolved.speaker, resolved.subject, resolved.publisher)
-                == (speaker, subject, publisher)
-            {
-                return self.claims_page(&mut conn, rows, size).await;
-            }
-            let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
-            return self.claims_page(&mut conn, rows, size).await;
-        }
-        let speaker = find_opt(&mut conn, "speaker", filter.speaker.as_ref()).await?;
-        let subject = find_opt(&mut conn, "subject", filter.subject.as_ref()).await?;
-        let publisher = find_opt(&mut conn, "publisher", filter.publisher.as_ref()).await?;
-        let resolved = resolved_filter(filter, speaker, subject, publisher);
-        let rows = claim_list::list(&mut conn, &resolved, size, after).await?;
-        self.claims_page(&mut conn, rows, size).await
-    }
-
-    /// A page of claims with the entities they name.
-    async fn claims_page(
-        &self,
-        conn: &mut PgConnection,
-        rows: Vec<(ClaimRecord, Cursor)>,
-        size: PageSize,
-    ) -> Result<Page<ClaimRecord>, StoreError> {
-        let (items, next) = paginate(rows, size);
-        let entities = directory(conn, items.iter(), std::iter::empty()).await?;
-        Ok(Page {
-            items,
-            next,
-            entities,
-        })
+        let mut conn = self.reads.acquire().await?;
+        let result = list_claims_on(&mut conn, filter, size, after).await;
+        conn.finish(result)
     }
 
     /// Corrects a claim.
@@ -270,34 +287,38 @@ impl Store {
         size: PageSize,
         after: Option<&Cursor>,
     ) -> Result<Page<RevisionEntry>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let after_rev = after.and_then(|c| c.number).unwrap_or(0);
-        let rows = claims::revisions(&mut conn, id, after_rev, size.get() as i64 + 1).await?;
-        let rows: Vec<(RevisionEntry, Cursor)> = rows
-            .into_iter()
-            .map(|r| {
-                let c = Cursor {
-                    time: None,
-                    text: None,
-                    score: None,
-                    number: Some(r.record.revision),
-                    id,
-                };
-                (r, c)
+        let mut conn = self.reads.acquire().await?;
+        let result = async {
+            let after_rev = after.and_then(|c| c.number).unwrap_or(0);
+            let rows = claims::revisions(&mut conn, id, after_rev, size.get() as i64 + 1).await?;
+            let rows: Vec<(RevisionEntry, Cursor)> = rows
+                .into_iter()
+                .map(|r| {
+                    let c = Cursor {
+                        time: None,
+                        text: None,
+                        score: None,
+                        number: Some(r.record.revision),
+                        id,
+                    };
+                    (r, c)
+                })
+                .collect();
+            let (items, next) = paginate(rows, size);
+            let entities = directory(
+                &mut conn,
+                items.iter().map(|r| &r.record),
+                std::iter::empty(),
+            )
+            .await?;
+            Ok(Page {
+                items,
+                next,
+                entities,
             })
-            .collect();
-        let (items, next) = paginate(rows, size);
-        let entities = directory(
-            &mut conn,
-            items.iter().map(|r| &r.record),
-            std::iter::empty(),
-        )
-        .await?;
-        Ok(Page {
-            items,
-            next,
-            entities,
-        })
+        }
+        .await;
+        conn.finish(result)
     }
 
     /// Creates an entity.

@@ -20,6 +20,7 @@ mod facade_statements;
 mod import;
 mod keys;
 mod merge;
+mod read_pool;
 mod resolve;
 mod reviews;
 mod snapshot;
@@ -47,12 +48,17 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: PgPool,
+    /// The hot reads' own connections (see [`read_pool`]).
+    reads: read_pool::ReadPool,
 }
 
 /// Pool settings.
 #[derive(Clone, Debug)]
 pub struct PoolConfig {
-    /// Most connections held open.
+    /// Most connections held open: half of them (rounded down, at least
+    /// one) for the claim reads, the rest for everything else, and at least
+    /// two there (the event listener keeps one), so a maximum under four is
+    /// exceeded by one.
     pub max_connections: u32,
     /// How long a request waits for a connection before failing with
     /// UNAVAILABLE: short, so that a database outage fails fast.
@@ -72,20 +78,33 @@ impl Store {
     /// Opens a pool lazily: the server starts (and reports NOT_SERVING)
     /// even while the database is down, and connects when it comes back.
     pub fn connect_lazy(options: PgConnectOptions, config: &PoolConfig) -> Self {
+        let reads = (config.max_connections / 2).max(1);
+        let rest = config.max_connections.saturating_sub(reads).max(2);
+        let read_pool = read_pool::ReadPool::new(options.clone(), reads, config.acquire_timeout);
         let pool = PgPoolOptions::new()
-            .max_connections(config.max_connections)
+            .max_connections(rest)
             .acquire_timeout(config.acquire_timeout)
             // No ping before every acquire: it doubled the round trips of a
             // GetClaim. A connection that died with the database fails its
             // next query (UNAVAILABLE) and is dropped; see `StoreError`.
             .test_before_acquire(false)
             .connect_lazy_with(options);
-        Self { pool }
+        Self {
+            pool,
+            reads: read_pool,
+        }
     }
 
-    /// Wraps an existing pool.
+    /// Wraps an existing pool; the claim reads get their own connections
+    /// with the same options, half as many as the pool's maximum.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        let options = pool.options();
+        let reads = read_pool::ReadPool::new(
+            PgConnectOptions::clone(&pool.connect_options()),
+            (options.get_max_connections() / 2).max(1),
+            options.get_acquire_timeout(),
+        );
+        Self { pool, reads }
     }
 
     /// The underlying pool (for tests and tools).
@@ -110,6 +129,7 @@ impl Store {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        self.reads.close().await;
         self.pool.close().await;
     }
 }

@@ -20,6 +20,7 @@ use claimdb::pb::v1 as pb;
 use claimdb::pb::v1::claim_service_client::ClaimServiceClient;
 use claimdb::pg_local::{LocalOptions, LocalPostgres};
 use claimdb::store::{PoolConfig, Store};
+use sqlx::Connection as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Child;
 use tonic::transport::Channel;
@@ -484,4 +485,151 @@ async fn metrics_count_requests_by_rpc_and_code_and_request_ids_come_back() {
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
+}
+
+/// The claim reads' pool returns a connection without testing it only when
+/// its query ran to the end. A read cancelled while its query waits (the
+/// client gave up: HTTP/2 resets the stream and the server drops the call)
+/// leaves a reply in flight on that connection; the next reads on it must
+/// still get their own answers, not the abandoned one.
+#[tokio::test]
+async fn reads_after_a_read_cancelled_mid_query_get_their_own_answers() {
+    let (first, _) = fresh_database().await;
+    // A pool of two: one connection for the claim reads, so every read
+    // below reuses the one whose query was abandoned.
+    let options = PoolConfig {
+        max_connections: 2,
+        ..PoolConfig::default()
+    };
+    let connect = first.pool().connect_options().as_ref().clone();
+    let store = Store::connect_lazy(connect.clone(), &options);
+    let mut app = crate::helpers::TestApp::spawn_on(store).await;
+    let stored = app.ingest(crate::helpers::worked_example()).await;
+    let ids: Vec<String> = stored.claims.iter().map(|c| c.id.clone()).collect();
+    assert!(ids.len() >= 2, "the worked example has several claims");
+
+    // Another session locks the claims table: the next read waits on it.
+    let mut holder = sqlx::PgConnection::connect_with(&connect).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("LOCK TABLE claims IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let mut client = app.claims.clone();
+    let abandoned = tokio::spawn(async move {
+        client
+            .get_claim(pb::GetClaimRequest {
+                id: ids_first(&stored),
+                ..Default::default()
+            })
+            .await
+    });
+    let waiting = "SELECT count(*) FROM pg_stat_activity \
+                   WHERE wait_event_type = 'Lock' AND query LIKE '%claim_revisions%'";
+    wait_for(
+        Duration::from_secs(20),
+        "the read to wait on the lock",
+        || {
+            let pool = app.store.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(waiting)
+                    .fetch_one(&pool)
+                    .await
+                    .map(|n| n > 0)
+                    .unwrap_or(false)
+            }
+        },
+    )
+    .await;
+    // The client gives up; the server drops the call mid-query.
+    abandoned.abort();
+    let _ = abandoned.await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+
+    for round in 0..3 {
+        for id in ids.iter().rev() {
+            let got = app
+                .claims
+                .get_claim(pb::GetClaimRequest {
+                    id: id.clone(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_or_else(|e| panic!("round {round}, GetClaim {id}: {e}"))
+                .into_inner();
+            assert_eq!(got.claim.map(|c| c.id).as_deref(), Some(id.as_str()));
+        }
+        let page = app
+            .claims
+            .list_claims(pb::ListClaimsRequest {
+                page_size: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("round {round}, ListClaims: {e}"))
+            .into_inner();
+        assert_eq!(page.claims.len(), ids.len(), "round {round}");
+    }
+    // A claim that does not exist is still NOT_FOUND, and the connection
+    // goes on serving after it.
+    let missing = app
+        .claims
+        .get_claim(pb::GetClaimRequest {
+            id: uuid::Uuid::now_v7().to_string(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
+    assert!(app
+        .claims
+        .get_claim(pb::GetClaimRequest {
+            id: ids[0].clone(),
+            ..Default::default()
+        })
+        .await
+        .is_ok());
+    assert!(app.stop().await, "the server stops");
+}
+
+/// Many reads at once through a pool of one read connection all succeed:
+/// they queue for it instead of failing.
+#[tokio::test]
+async fn concurrent_reads_queue_for_the_read_connections() {
+    let (first, _) = fresh_database().await;
+    let options = PoolConfig {
+        max_connections: 2,
+        ..PoolConfig::default()
+    };
+    let connect = first.pool().connect_options().as_ref().clone();
+    let mut app = crate::helpers::TestApp::spawn_on(Store::connect_lazy(connect, &options)).await;
+    let stored = app.ingest(crate::helpers::worked_example()).await;
+    let id = ids_first(&stored);
+    let calls: Vec<_> = (0..32)
+        .map(|_| {
+            let mut c = app.claims.clone();
+            let id = id.clone();
+            tokio::spawn(async move {
+                c.get_claim(pb::GetClaimRequest {
+                    id,
+                    ..Default::default()
+                })
+                .await
+            })
+        })
+        .collect();
+    for call in calls {
+        let got = call.await.unwrap().unwrap().into_inner();
+        assert_eq!(got.claim.map(|c| c.id), Some(id.clone()));
+    }
+    assert!(app.stop().await, "the server stops");
+}
+
+fn ids_first(stored: &pb::IngestArticleResponse) -> String {
+    stored
+        .claims
+        .first()
+        .map(|c| c.id.clone())
+        .unwrap_or_default()
 }
