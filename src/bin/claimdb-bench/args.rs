@@ -62,6 +62,15 @@ pub(crate) struct Args {
     /// Print EXPLAIN (ANALYZE, BUFFERS) of each read workload's SQL once.
     #[arg(long)]
     pub(crate) explain: bool,
+    /// Have both sides' clients decode what they read, as an application
+    /// would: the service side every `Claim` message into its fields, the
+    /// direct side every JSON snapshot into its typed record. By
+    /// default neither does: the service side keeps each claim as its
+    /// encoded bytes, as the direct side keeps each snapshot, so the load
+    /// generator takes as little CPU from the server and PostgreSQL as it
+    /// can on both sides.
+    #[arg(long)]
+    pub(crate) decode: bool,
     /// Seed of the data generator.
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
@@ -96,6 +105,8 @@ pub(crate) struct Settings {
     pub(crate) smoke: bool,
     /// Print plans.
     pub(crate) explain: bool,
+    /// Clients decode what they read.
+    pub(crate) decode: bool,
     /// Generator seed.
     pub(crate) seed: u64,
 }
@@ -157,6 +168,7 @@ impl Args {
             server_bin: self.server_bin,
             smoke,
             explain: self.explain,
+            decode: self.decode,
             seed: self.seed,
         })
     }

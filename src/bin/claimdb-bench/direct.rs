@@ -148,11 +148,18 @@ impl ReadParams {
 }
 
 /// Runs one read; returns the rows the service would return (the page, not
-/// the extra look-ahead row). Statements are prepared or planned per call
+/// the extra look-ahead row). With `decode`, each snapshot's JSON is parsed
+/// into its typed record (claimdb's own `ClaimRecord`, as the server reads
+/// it), as an application would (`--decode`); otherwise only its length is
+/// read. Statements are prepared or planned per call
 /// as the store sends them (`claim_list`): the window read and a full-text
 /// read's all-matches step are unnamed statements, planned for their actual
 /// values; a full-text read's first step is prepared.
-pub(crate) async fn read(conn: &mut PgConnection, p: &ReadParams) -> Result<u64, sqlx::Error> {
+pub(crate) async fn read(
+    conn: &mut PgConnection,
+    p: &ReadParams,
+    decode: bool,
+) -> Result<u64, sqlx::Error> {
     let (sql, page) = p.sql();
     let persistent = !matches!(p, ReadParams::Window { .. });
     let mut rows: Vec<PgRow> = p
@@ -169,13 +176,20 @@ pub(crate) async fn read(conn: &mut PgConnection, p: &ReadParams) -> Result<u64,
                 .await?;
         }
     }
+    let ping = matches!(p, ReadParams::Ping);
     let mut bytes = 0usize;
     for row in &rows {
         let snapshot: &[u8] = row.try_get_unchecked(0)?;
         bytes += snapshot.len();
+        if let (true, Some((1, json))) = (decode && !ping, snapshot.split_first()) {
+            // Binary jsonb: version byte 1, then the text.
+            let record: claimdb::domain::ClaimRecord =
+                serde_json::from_slice(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            std::hint::black_box(record);
+        }
     }
     std::hint::black_box(bytes);
-    if matches!(p, ReadParams::Ping) {
+    if ping {
         return Ok(0);
     }
     let n = rows.len() as u64;

@@ -12,7 +12,7 @@
 //! Modules: [`args`] (flags), [`gen`] and [`rng`] (the data generator),
 //! [`cluster`] (the PostgreSQL), [`dataset`] (loading and picking ids),
 //! [`copy`] (the rows an ingest writes: COPY and INSERT baselines),
-//! [`direct`] (the read SQL), [`server`] (the server process), [`load`]
+//! [`direct`] (the read SQL), [`raw`] (the service reads, undecoded), [`server`] (the server process), [`load`]
 //! (the load generator), [`workloads`] (the suite), [`run`] (the order of
 //! it all), [`report`] (table and JSON).
 
@@ -28,6 +28,7 @@ mod dataset;
 mod direct;
 mod gen;
 mod load;
+mod raw;
 mod report;
 mod rng;
 mod run;

@@ -231,8 +231,19 @@ fn render_cpu(o: &mut String, r: &Report) {
 }
 
 /// What the figures mean; printed under the table and kept in the JSON.
-pub(crate) fn notes() -> Vec<String> {
-    [
+/// `decode`: whether the clients decoded what they read (`--decode`).
+pub(crate) fn notes(decode: bool) -> Vec<String> {
+    let clients = if decode {
+        "clients (--decode): the service side decodes every Claim message into its fields, the \
+         direct side parses every JSON snapshot into its typed record (claimdb's ClaimRecord), as an \
+         application would."
+    } else {
+        "clients: neither side decodes the claims it reads. The service side keeps each Claim of a \
+         response as its encoded bytes (the envelope is decoded), the direct side each row's JSON \
+         snapshot as bytes, so the load generator takes as little CPU as it can from the server \
+         and PostgreSQL it shares the cores with. --decode has both decode, as an application would."
+    };
+    let mut notes: Vec<String> = [
         "service: gRPC over loopback TCP to a separate `claimdb serve` process (authentication off); \
          direct: the same query text the store runs, over sqlx with one connection per caller, \
          same concurrency, same drawn parameters, same database, same run.",
@@ -264,7 +275,9 @@ pub(crate) fn notes() -> Vec<String> {
     ]
     .iter()
     .map(|s| (*s).to_string())
-    .collect()
+    .collect();
+    notes.insert(1, clients.to_string());
+    notes
 }
 
 /// Writes the JSON report.

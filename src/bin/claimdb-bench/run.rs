@@ -98,6 +98,7 @@ async fn run_on(
                 std::process::id(),
                 Utc::now().timestamp_millis()
             ),
+            decode: settings.decode,
         });
         if settings.explain {
             plans = workloads::explain_all(&ctx, &mut conn, &others).await?;
@@ -178,7 +179,7 @@ async fn run_on(
         server_memory,
         cleanup_claims_deleted: cleanup,
         plans,
-        notes: report::notes(),
+        notes: report::notes(settings.decode),
         failed,
     })
 }

@@ -33,6 +33,7 @@ use crate::dataset::Targets;
 use crate::direct::{self, ReadParams, HISTORY_PAGE, TEXT_PAGE};
 use crate::gen::{self, GenArticle, World};
 use crate::load::{self, Caller, Outcome, Spec, Stats};
+use crate::raw::RawClaims;
 use crate::rng::Rng;
 use crate::server::{Memory, Server};
 
@@ -131,6 +132,8 @@ pub(crate) struct Context {
     pub(crate) targets: Arc<Targets>,
     /// Marks this run's written articles (URL path segment).
     pub(crate) run_token: String,
+    /// Whether clients decode what they read (`--decode`).
+    pub(crate) decode: bool,
 }
 
 impl Context {
@@ -236,6 +239,7 @@ enum ServiceJob {
 /// One gRPC caller with its own channel.
 struct ServiceCaller {
     client: ClaimServiceClient<Channel>,
+    raw: RawClaims,
     health: HealthClient<Channel>,
     ctx: Arc<Context>,
     rng: Rng,
@@ -270,20 +274,28 @@ impl ServiceCaller {
                 };
             }
             ReadParams::Get(id) => {
-                return match self
-                    .client
-                    .get_claim(request(pb::GetClaimRequest {
-                        id: id.to_string(),
-                        as_of: None,
-                    }))
-                    .await
-                {
-                    Ok(_) => Outcome::Ok {
-                        rows: 1,
+                let req = request(pb::GetClaimRequest {
+                    id: id.to_string(),
+                    as_of: None,
+                });
+                let got = if self.ctx.decode {
+                    self.client
+                        .get_claim(req)
+                        .await
+                        .map(|r| r.into_inner().claim.is_some())
+                } else {
+                    self.raw
+                        .get_claim(req)
+                        .await
+                        .map(|r| r.into_inner().claim.is_some())
+                };
+                return match got {
+                    Ok(found) => Outcome::Ok {
+                        rows: u64::from(found),
                         class: "read",
                     },
                     Err(s) => failed(&s),
-                }
+                };
             }
             ReadParams::Speaker(id) => list(Some(id), None),
             ReadParams::Subject(id) => list(None, Some(id)),
@@ -304,9 +316,16 @@ impl ServiceCaller {
                 ..Default::default()
             },
         };
-        match self.client.list_claims(request(req)).await {
-            Ok(r) => Outcome::Ok {
-                rows: r.into_inner().claims.len() as u64,
+        let rows = if self.ctx.decode {
+            let r = self.client.list_claims(request(req)).await;
+            r.map(|r| r.into_inner().claims.len())
+        } else {
+            let r = self.raw.list_claims(request(req)).await;
+            r.map(|r| r.into_inner().claims.len())
+        };
+        match rows {
+            Ok(n) => Outcome::Ok {
+                rows: n as u64,
                 class: "read",
             },
             Err(s) => failed(&s),
@@ -370,7 +389,7 @@ struct DirectCaller {
 impl DirectCaller {
     async fn read(&mut self, w: Workload) -> Outcome {
         let p = self.ctx.draw(w, &mut self.rng);
-        match direct::read(&mut self.conn, &p).await {
+        match direct::read(&mut self.conn, &p, self.ctx.decode).await {
             Ok(rows) => Outcome::Ok {
                 rows,
                 class: "read",
@@ -484,6 +503,7 @@ pub(crate) async fn run_one(
         let channel = server.channel().await?;
         callers.push(ServiceCaller {
             client: ClaimServiceClient::new(channel.clone()).max_decoding_message_size(64 << 20),
+            raw: RawClaims::new(channel.clone()),
             health: HealthClient::new(channel),
             ctx: ctx.clone(),
             rng: stream(1, i),
