@@ -299,15 +299,24 @@ pub fn claim_patch(v: &mut Violations, c: &pb::ClaimInput, paths: &[String]) -> 
     patch
 }
 
+/// A UUID's canonical text, written straight into a buffer: `to_string`
+/// goes through `fmt::Display`, and a page of 50 claims writes about 300
+/// UUIDs (3.5% of the server's CPU for a speaker history at 1M claims,
+/// `perf`).
+fn uuid_text(id: Uuid) -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    id.hyphenated().encode_lower(&mut buf).to_owned()
+}
+
 fn summary(dir: &Directory, id: Uuid) -> pb::EntitySummary {
     match dir.get(&id) {
         Some(s) => pb::EntitySummary {
-            id: s.id.to_string(),
+            id: uuid_text(s.id),
             name: s.name.clone(),
             kind: entity_kind_out(s.kind),
         },
         None => pb::EntitySummary {
-            id: id.to_string(),
+            id: uuid_text(id),
             ..Default::default()
         },
     }
@@ -325,8 +334,8 @@ fn state_out(s: domain::ClaimState) -> i32 {
 /// is 50 of them).
 pub fn claim_out(r: ClaimRecord, dir: &Directory) -> pb::Claim {
     pb::Claim {
-        id: r.id.to_string(),
-        article_id: r.article_id.to_string(),
+        id: uuid_text(r.id),
+        article_id: uuid_text(r.article_id),
         speakers: r.speaker_ids.iter().map(|id| summary(dir, *id)).collect(),
         speaker_role: r.speaker_role,
         kind: claim_kind_out(r.kind),
@@ -367,7 +376,7 @@ pub fn claim_out(r: ClaimRecord, dir: &Directory) -> pb::Claim {
         create_time: Some(timestamp(r.create_time)),
         update_time: Some(timestamp(r.update_time)),
         published_time: r.published_time.map(timestamp),
-        statement_id: r.statement_id.map(|s| s.to_string()).unwrap_or_default(),
+        statement_id: r.statement_id.map(uuid_text).unwrap_or_default(),
     }
 }
 
