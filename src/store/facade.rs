@@ -191,6 +191,37 @@ async fn claims_page(
     })
 }
 
+/// [`Store::list_claim_revisions`] on a connection.
+async fn list_claim_revisions_on(
+    conn: &mut PgConnection,
+    id: Uuid,
+    size: PageSize,
+    after: Option<&Cursor>,
+) -> Result<Page<RevisionEntry>, StoreError> {
+    let after_rev = after.and_then(|c| c.number).unwrap_or(0);
+    let rows = claims::revisions(conn, id, after_rev, size.get() as i64 + 1).await?;
+    let rows: Vec<(RevisionEntry, Cursor)> = rows
+        .into_iter()
+        .map(|r| {
+            let c = Cursor {
+                time: None,
+                text: None,
+                score: None,
+                number: Some(r.record.revision),
+                id,
+            };
+            (r, c)
+        })
+        .collect();
+    let (items, next) = paginate(rows, size);
+    let entities = directory(conn, items.iter().map(|r| &r.record), std::iter::empty()).await?;
+    Ok(Page {
+        items,
+        next,
+        entities,
+    })
+}
+
 impl Store {
     /// Stores an article and its claims atomically.
     pub async fn ingest(
@@ -288,36 +319,7 @@ impl Store {
         after: Option<&Cursor>,
     ) -> Result<Page<RevisionEntry>, StoreError> {
         let mut conn = self.reads.acquire().await?;
-        let result = async {
-            let after_rev = after.and_then(|c| c.number).unwrap_or(0);
-            let rows = claims::revisions(&mut conn, id, after_rev, size.get() as i64 + 1).await?;
-            let rows: Vec<(RevisionEntry, Cursor)> = rows
-                .into_iter()
-                .map(|r| {
-                    let c = Cursor {
-                        time: None,
-                        text: None,
-                        score: None,
-                        number: Some(r.record.revision),
-                        id,
-                    };
-                    (r, c)
-                })
-                .collect();
-            let (items, next) = paginate(rows, size);
-            let entities = directory(
-                &mut conn,
-                items.iter().map(|r| &r.record),
-                std::iter::empty(),
-            )
-            .await?;
-            Ok(Page {
-                items,
-                next,
-                entities,
-            })
-        }
-        .await;
+        let result = list_claim_revisions_on(&mut conn, id, size, after).await;
         conn.finish(result)
     }
 

@@ -20,6 +20,7 @@ use claimdb::pb::v1 as pb;
 use claimdb::pb::v1::claim_service_client::ClaimServiceClient;
 use claimdb::pg_local::{LocalOptions, LocalPostgres};
 use claimdb::store::{PoolConfig, Store};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::Connection as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Child;
@@ -494,16 +495,9 @@ async fn metrics_count_requests_by_rpc_and_code_and_request_ids_come_back() {
 /// still get their own answers, not the abandoned one.
 #[tokio::test]
 async fn reads_after_a_read_cancelled_mid_query_get_their_own_answers() {
-    let (first, _) = fresh_database().await;
-    // A pool of two: one connection for the claim reads, so every read
-    // below reuses the one whose query was abandoned.
-    let options = PoolConfig {
-        max_connections: 2,
-        ..PoolConfig::default()
-    };
-    let connect = first.pool().connect_options().as_ref().clone();
-    let store = Store::connect_lazy(connect.clone(), &options);
-    let mut app = crate::helpers::TestApp::spawn_on(store).await;
+    // Every read below reuses the one read connection, whose query was
+    // abandoned.
+    let (mut app, connect) = spawn_with_one_read_connection().await;
     let stored = app.ingest(crate::helpers::worked_example()).await;
     let ids: Vec<String> = stored.claims.iter().map(|c| c.id.clone()).collect();
     assert!(ids.len() >= 2, "the worked example has several claims");
@@ -597,13 +591,7 @@ async fn reads_after_a_read_cancelled_mid_query_get_their_own_answers() {
 /// they queue for it instead of failing.
 #[tokio::test]
 async fn concurrent_reads_queue_for_the_read_connections() {
-    let (first, _) = fresh_database().await;
-    let options = PoolConfig {
-        max_connections: 2,
-        ..PoolConfig::default()
-    };
-    let connect = first.pool().connect_options().as_ref().clone();
-    let mut app = crate::helpers::TestApp::spawn_on(Store::connect_lazy(connect, &options)).await;
+    let (mut app, _) = spawn_with_one_read_connection().await;
     let stored = app.ingest(crate::helpers::worked_example()).await;
     let id = ids_first(&stored);
     let calls: Vec<_> = (0..32)
@@ -624,6 +612,20 @@ async fn concurrent_reads_queue_for_the_read_connections() {
         assert_eq!(got.claim.map(|c| c.id), Some(id.clone()));
     }
     assert!(app.stop().await, "the server stops");
+}
+
+/// A server on a fresh database whose store may hold two connections: one
+/// for the claim reads, one for the rest (plus the listener's); and the
+/// database's connect options.
+async fn spawn_with_one_read_connection() -> (crate::helpers::TestApp, PgConnectOptions) {
+    let (first, _) = fresh_database().await;
+    let options = PoolConfig {
+        max_connections: 2,
+        ..PoolConfig::default()
+    };
+    let connect = first.pool().connect_options().as_ref().clone();
+    let store = Store::connect_lazy(connect.clone(), &options);
+    (crate::helpers::TestApp::spawn_on(store).await, connect)
 }
 
 fn ids_first(stored: &pb::IngestArticleResponse) -> String {
