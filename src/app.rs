@@ -29,10 +29,10 @@ use crate::config::ServeConfig;
 use crate::limits::{LimitLayer, Limits};
 use crate::metrics::RequestLayer;
 use crate::pb::v1::article_service_server::ArticleServiceServer;
-use crate::pb::v1::claim_service_server::ClaimServiceServer;
 use crate::pb::v1::entity_service_server::EntityServiceServer;
 use crate::pb::v1::review_service_server::ReviewServiceServer;
 use crate::pb::v1::statement_service_server::StatementServiceServer;
+use crate::pb::wire::claim_service_server::ClaimServiceServer;
 use crate::pg_local::{LocalOptions, LocalPostgres};
 use crate::store::{PoolConfig, Store};
 

@@ -5,10 +5,11 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, claim_out};
 use super::error::{from_store, invalid};
 use super::watch::{EventHub, WatchStream};
+use super::wire::{self, encode_claim};
 use super::{actor, Paging};
 use crate::domain::{ClaimFilter, ClaimOrder, NewArticle, NewClaim, Violations};
 use crate::pb::v1 as pb;
-use crate::pb::v1::claim_service_server::ClaimService;
+use crate::pb::wire::claim_service_server::ClaimService;
 use crate::store::Store;
 
 /// Most claims accepted in one article.
@@ -214,34 +215,34 @@ impl ClaimService for ClaimApi {
     async fn get_claim(
         &self,
         request: Request<pb::GetClaimRequest>,
-    ) -> Result<Response<pb::GetClaimResponse>, Status> {
+    ) -> Result<Response<wire::GetClaimResponse>, Status> {
         let req = request.get_ref();
         let mut v = Violations::new();
         let id = convert::uuid(&mut v, "id", &req.id);
         let as_of = convert::time(&mut v, "as_of", req.as_of.as_ref());
         let id = v.into_result(id).map_err(|v| invalid(&v))?;
         let id = id.ok_or_else(|| Status::invalid_argument("id: is required"))?;
-        let (rec, dir) = self.store.get_claim(id, as_of).await.map_err(from_store)?;
-        Ok(Response::new(pb::GetClaimResponse {
-            claim: Some(claim_out(rec, &dir)),
+        let (claim, dir) = self.store.get_claim(id, as_of).await.map_err(from_store)?;
+        Ok(Response::new(wire::GetClaimResponse {
+            claim: Some(encode_claim(&claim, &dir)),
         }))
     }
 
     async fn list_claims(
         &self,
         request: Request<pb::ListClaimsRequest>,
-    ) -> Result<Response<pb::ListClaimsResponse>, Status> {
+    ) -> Result<Response<wire::ListClaimsResponse>, Status> {
         let (filter, paging) = parse_list(request.get_ref()).map_err(|v| invalid(&v))?;
         let page = self
             .store
             .list_claims(&filter, paging.size, paging.after.as_ref())
             .await
             .map_err(from_store)?;
-        Ok(Response::new(pb::ListClaimsResponse {
+        Ok(Response::new(wire::ListClaimsResponse {
             claims: page
                 .items
-                .into_iter()
-                .map(|c| claim_out(c, &page.entities))
+                .iter()
+                .map(|c| encode_claim(c, &page.entities))
                 .collect(),
             next_page_token: paging.token(page.next),
         }))

@@ -303,7 +303,7 @@ pub fn claim_patch(v: &mut Violations, c: &pb::ClaimInput, paths: &[String]) -> 
 /// goes through `fmt::Display`, and a page of 50 claims writes about 300
 /// UUIDs (3.5% of the server's CPU for a speaker history at 1M claims,
 /// `perf`).
-fn uuid_text(id: Uuid) -> String {
+pub fn uuid_text(id: Uuid) -> String {
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     id.hyphenated().encode_lower(&mut buf).to_owned()
 }
@@ -333,10 +333,49 @@ fn state_out(s: domain::ClaimState) -> i32 {
 /// strings move into the message instead of being copied (a history page
 /// is 50 of them).
 pub fn claim_out(r: ClaimRecord, dir: &Directory) -> pb::Claim {
+    let pb::Claim {
+        speakers,
+        recipient,
+        via,
+        subjects,
+        ..
+    } = claim_entities(&r, dir);
+    pb::Claim {
+        speakers,
+        recipient,
+        via,
+        subjects,
+        ..claim_without_entities(r)
+    }
+}
+
+/// Only the fields of a claim's message that name entities (speakers,
+/// recipient, via, subjects), with their summaries from `dir`: the part of
+/// the message that can change without a new version (a rename, a merge).
+pub fn claim_entities(r: &ClaimRecord, dir: &Directory) -> pb::Claim {
+    pb::Claim {
+        speakers: r.speaker_ids.iter().map(|id| summary(dir, *id)).collect(),
+        recipient: r.recipient_id.map(|id| summary(dir, id)),
+        via: r.via_id.map(|id| summary(dir, id)),
+        subjects: r
+            .subjects
+            .iter()
+            .map(|s| pb::ClaimSubject {
+                entity: Some(summary(dir, s.entity_id)),
+                role: s.role.clone(),
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// Every field of a claim's message except those [`claim_entities`] fills:
+/// a pure function of the version (see [`super::wire`]).
+pub fn claim_without_entities(r: ClaimRecord) -> pb::Claim {
     pb::Claim {
         id: uuid_text(r.id),
         article_id: uuid_text(r.article_id),
-        speakers: r.speaker_ids.iter().map(|id| summary(dir, *id)).collect(),
+        speakers: Vec::new(),
         speaker_role: r.speaker_role,
         kind: claim_kind_out(r.kind),
         text: r.text,
@@ -350,21 +389,14 @@ pub fn claim_out(r: ClaimRecord, dir: &Directory) -> pb::Claim {
             .collect(),
         cue: r.cue,
         venue: r.venue,
-        recipient: r.recipient_id.map(|id| summary(dir, id)),
-        via: r.via_id.map(|id| summary(dir, id)),
+        recipient: None,
+        via: None,
         via_text: r.via_text,
         said_time: r.said.time.map(timestamp),
         said_precision: precision_out(r.said.precision),
         said_time_text: r.said.text,
         said_time_inferred: r.said.inferred,
-        subjects: r
-            .subjects
-            .into_iter()
-            .map(|s| pb::ClaimSubject {
-                entity: Some(summary(dir, s.entity_id)),
-                role: s.role,
-            })
-            .collect(),
+        subjects: Vec::new(),
         confidence: r.confidence,
         provenance: Some(pb::Provenance {
             extractor: r.provenance.extractor,

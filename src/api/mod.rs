@@ -13,6 +13,7 @@ pub mod import;
 pub mod reviews;
 pub mod statements;
 pub mod watch;
+pub mod wire;
 
 use tonic::Request;
 

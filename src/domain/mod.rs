@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod page;
 pub mod query;
+pub mod shared;
 pub mod statement;
 pub mod text;
 
@@ -24,3 +25,4 @@ pub use entity::{Entity, EntityKind, EntityPatch, EntityRef, EntitySummary, NewE
 pub use error::{FieldViolation, Violations};
 pub use page::{Cursor, PageSize};
 pub use query::{ArticleFilter, ClaimFilter, ClaimOrder, EntityFilter};
+pub use shared::SharedClaim;

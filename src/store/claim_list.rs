@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::snapshot::Snapshot;
 use super::StoreError;
 use crate::domain::page::{Cursor, PageSize};
-use crate::domain::{ClaimKind, ClaimOrder, ClaimRecord};
+use crate::domain::{ClaimKind, ClaimOrder, SharedClaim};
 
 /// A claim filter with entity references resolved to ids.
 #[derive(Debug, Clone, Default)]
@@ -76,7 +76,7 @@ pub(super) async fn list(
     f: &ResolvedClaimFilter,
     size: PageSize,
     after: Option<&Cursor>,
-) -> Result<Vec<(ClaimRecord, Cursor)>, StoreError> {
+) -> Result<Vec<(SharedClaim, Cursor)>, StoreError> {
     if f.query.is_some() && f.as_of.is_none() && text_drives(f) {
         return search(conn, f, size, after).await;
     }
@@ -123,7 +123,7 @@ async fn page(
     size: PageSize,
     after: Option<&Cursor>,
     planning: Planning,
-) -> Result<Vec<(ClaimRecord, Cursor)>, StoreError> {
+) -> Result<Vec<(SharedClaim, Cursor)>, StoreError> {
     let desc = f.order.descending();
     if let Some(c) = after {
         let op = if desc { "<" } else { ">" };
@@ -181,7 +181,7 @@ async fn search(
     f: &ResolvedClaimFilter,
     size: PageSize,
     after: Option<&Cursor>,
-) -> Result<Vec<(ClaimRecord, Cursor)>, StoreError> {
+) -> Result<Vec<(SharedClaim, Cursor)>, StoreError> {
     let key = if f.order.by_record_time() {
         "create_time"
     } else {

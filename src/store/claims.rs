@@ -16,7 +16,7 @@ use super::{articles, StoreError};
 use crate::domain::claim::check_spans_against_body;
 use crate::domain::{
     Article, ClaimPatch, ClaimRecord, ClaimState, EntityRef, NewArticle, NewClaim, RevisionChange,
-    SubjectLink, Violations,
+    SharedClaim, SubjectLink, Violations,
 };
 
 /// The transaction's timestamp: every row a request writes carries the same
@@ -257,7 +257,7 @@ async fn insert_revision(
 pub(super) async fn current(
     conn: &mut PgConnection,
     id: Uuid,
-) -> Result<Option<ClaimRecord>, StoreError> {
+) -> Result<Option<SharedClaim>, StoreError> {
     let row: Option<Snapshot> = sqlx::query_scalar(
         "SELECT r.snapshot FROM claims c JOIN claim_revisions r \
          ON r.claim_id = c.id AND r.revision = c.revision WHERE c.id = $1",
@@ -265,7 +265,7 @@ pub(super) async fn current(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|j| j.0))
+    Ok(row.map(|s| s.0))
 }
 
 /// The current versions of many claims, by id.
@@ -283,7 +283,7 @@ pub(super) async fn current_many(
     .bind(ids)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(|(id, j)| (id, j.0)).collect())
+    Ok(rows.into_iter().map(|(id, j)| (id, j.record())).collect())
 }
 
 /// The version of a claim that was current at record time `t`.
@@ -291,7 +291,7 @@ pub(super) async fn as_of(
     conn: &mut PgConnection,
     id: Uuid,
     t: DateTime<Utc>,
-) -> Result<Option<ClaimRecord>, StoreError> {
+) -> Result<Option<SharedClaim>, StoreError> {
     let row: Option<Snapshot> = sqlx::query_scalar(
         "SELECT snapshot FROM claim_revisions WHERE claim_id = $1 AND record_time <= $2 \
          AND (superseded_time IS NULL OR superseded_time > $2)",
@@ -300,7 +300,7 @@ pub(super) async fn as_of(
     .bind(t)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|j| j.0))
+    Ok(row.map(|s| s.0))
 }
 
 /// Locks a claim row and checks the caller's expected revision; returns the
@@ -325,6 +325,7 @@ pub(super) async fn lock_current(
     }
     current(conn, id)
         .await?
+        .map(SharedClaim::into_record)
         .ok_or_else(|| StoreError::Corrupt("claim without a current revision".into()))
 }
 
@@ -515,7 +516,7 @@ pub(super) async fn revisions(
         .map(
             |(snap, change, reason, actor, record_time, superseded_time)| {
                 Ok(RevisionEntry {
-                    record: snap.0,
+                    record: snap.record(),
                     change: RevisionChange::parse(&change).ok_or_else(|| {
                         StoreError::Corrupt(format!("revision change {change:?}"))
                     })?,

@@ -153,7 +153,7 @@ pub(super) async fn read(
                 change: RevisionChange::parse(&change)
                     .ok_or_else(|| StoreError::Corrupt(format!("event change {change:?}")))?,
                 record_time,
-                record: snap.0,
+                record: snap.record(),
             })
         })
         .collect()

@@ -17,6 +17,7 @@ use crate::domain::page::{Cursor, PageSize};
 use crate::domain::{
     Article, ArticleFilter, ClaimFilter, ClaimPatch, ClaimRecord, Entity, EntityFilter,
     EntityPatch, EntityRef, EntitySummary, NewArticle, NewClaim, NewEntity, RevisionChange,
+    SharedClaim,
 };
 
 /// The log entry for a claim version just written.
@@ -127,7 +128,7 @@ async fn get_claim_on(
     conn: &mut PgConnection,
     id: Uuid,
     as_of: Option<DateTime<Utc>>,
-) -> Result<(ClaimRecord, Directory), StoreError> {
+) -> Result<(SharedClaim, Directory), StoreError> {
     let rec = match as_of {
         None => claims::current(conn, id).await?,
         Some(t) => claims::as_of(conn, id, t).await?,
@@ -136,7 +137,7 @@ async fn get_claim_on(
         None => StoreError::not_found("id", format!("no claim with id {id}")),
         Some(t) => StoreError::not_found("id", format!("no claim with id {id} existed at {t}")),
     })?;
-    let dir = directory(conn, std::iter::once(&rec), std::iter::empty()).await?;
+    let dir = directory(conn, std::iter::once(rec.record()), std::iter::empty()).await?;
     Ok((rec, dir))
 }
 
@@ -146,7 +147,7 @@ async fn list_claims_on(
     filter: &ClaimFilter,
     size: PageSize,
     after: Option<&Cursor>,
-) -> Result<Page<ClaimRecord>, StoreError> {
+) -> Result<Page<SharedClaim>, StoreError> {
     // References by id are tried as given: one round trip instead of
     // three for the common case. Only an empty page needs them checked
     // (an unknown id is NOT_FOUND; a merged one follows its survivor).
@@ -179,11 +180,16 @@ async fn list_claims_on(
 /// A page of claims with the entities they name.
 async fn claims_page(
     conn: &mut PgConnection,
-    rows: Vec<(ClaimRecord, Cursor)>,
+    rows: Vec<(SharedClaim, Cursor)>,
     size: PageSize,
-) -> Result<Page<ClaimRecord>, StoreError> {
+) -> Result<Page<SharedClaim>, StoreError> {
     let (items, next) = paginate(rows, size);
-    let entities = directory(conn, items.iter(), std::iter::empty()).await?;
+    let entities = directory(
+        conn,
+        items.iter().map(SharedClaim::record),
+        std::iter::empty(),
+    )
+    .await?;
     Ok(Page {
         items,
         next,
@@ -255,24 +261,26 @@ impl Store {
         })
     }
 
-    /// One claim, now or as of a record time.
+    /// One claim, now or as of a record time (shared with other readers of
+    /// the same version: see [`SharedClaim`]).
     pub async fn get_claim(
         &self,
         id: Uuid,
         as_of: Option<DateTime<Utc>>,
-    ) -> Result<(ClaimRecord, Directory), StoreError> {
+    ) -> Result<(SharedClaim, Directory), StoreError> {
         let mut conn = self.reads.acquire().await?;
         let result = get_claim_on(&mut conn, id, as_of).await;
         conn.finish(result)
     }
 
-    /// A page of claims matching a filter.
+    /// A page of claims matching a filter (versions shared with other
+    /// readers: see [`SharedClaim`]).
     pub async fn list_claims(
         &self,
         filter: &ClaimFilter,
         size: PageSize,
         after: Option<&Cursor>,
-    ) -> Result<Page<ClaimRecord>, StoreError> {
+    ) -> Result<Page<SharedClaim>, StoreError> {
         let mut conn = self.reads.acquire().await?;
         let result = list_claims_on(&mut conn, filter, size, after).await;
         conn.finish(result)

@@ -13,6 +13,10 @@
 //! database, two databases in one process). A lookup hashes the bytes and
 //! compares them with the stored copy.
 //!
+//! What is remembered is a [`SharedClaim`]: readers get the same version
+//! without copying it, and the API keeps the version's encoded message in
+//! it, so a remembered version is also not converted or encoded again.
+//!
 //! Memory is bounded by two generations: entries go into the current one;
 //! when it holds half the budget it becomes the previous one and the old
 //! previous is dropped. A hit in the previous generation moves the entry
@@ -20,23 +24,30 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
 use sqlx::types::Json;
 use sqlx::{Decode, Type, TypeInfo as _, ValueRef as _};
 
-use crate::domain::ClaimRecord;
+use crate::domain::{ClaimRecord, SharedClaim};
 
-/// Bytes the memo may account for, both generations together: the JSON
-/// plus as much again for the decoded record (about 20,000 snapshots of
-/// 1.2 KB).
-const BUDGET: usize = 48 << 20;
+/// Bytes the memo may account for, both generations together: the JSON,
+/// as much again for the decoded record, and half as much for its encoded
+/// message (about 20,000 snapshots of 1.2 KB).
+const BUDGET: usize = 60 << 20;
 
 /// A claim version read from a `jsonb` snapshot column, through the memo.
 #[derive(Debug, Clone)]
-pub(super) struct Snapshot(pub(super) ClaimRecord);
+pub(super) struct Snapshot(pub(super) SharedClaim);
+
+impl Snapshot {
+    /// The record, owned (cloned out of the memo's copy).
+    pub(super) fn record(self) -> ClaimRecord {
+        self.0.into_record()
+    }
+}
 
 impl Type<Postgres> for Snapshot {
     fn type_info() -> PgTypeInfo {
@@ -67,12 +78,12 @@ impl<'r> Decode<'r, Postgres> for Snapshot {
 /// One remembered snapshot.
 struct Entry {
     raw: Box<[u8]>,
-    record: Arc<ClaimRecord>,
+    claim: SharedClaim,
 }
 
 impl Entry {
     fn cost(&self) -> usize {
-        2 * self.raw.len()
+        self.raw.len() * 5 / 2
     }
 }
 
@@ -87,14 +98,14 @@ struct Memo {
 impl Memo {
     /// The record of `raw` if remembered (moving it to the current
     /// generation if it was in the previous one).
-    fn get(&mut self, key: u64, raw: &[u8]) -> Option<Arc<ClaimRecord>> {
+    fn get(&mut self, key: u64, raw: &[u8]) -> Option<SharedClaim> {
         if let Some(e) = self.current.get(&key).filter(|e| *e.raw == *raw) {
-            return Some(e.record.clone());
+            return Some(e.claim.clone());
         }
         let e = self.previous.remove(&key).filter(|e| *e.raw == *raw)?;
-        let record = e.record.clone();
+        let claim = e.claim.clone();
         self.put(key, e);
-        Some(record)
+        Some(claim)
     }
 
     fn put(&mut self, key: u64, e: Entry) {
@@ -121,19 +132,19 @@ fn key(raw: &[u8]) -> u64 {
     foldhash::fast::FixedState::with_seed(0x636c_6169_6d64_6221).hash_one(raw)
 }
 
-/// The record a snapshot's JSON text holds.
-pub(super) fn decode(raw: &[u8]) -> Result<ClaimRecord, serde_json::Error> {
+/// The version a snapshot's JSON text holds.
+pub(super) fn decode(raw: &[u8]) -> Result<SharedClaim, serde_json::Error> {
     let key = key(raw);
-    if let Some(record) = memo().get(key, raw) {
-        return Ok(ClaimRecord::clone(&record));
+    if let Some(claim) = memo().get(key, raw) {
+        return Ok(claim);
     }
-    let record: ClaimRecord = serde_json::from_slice(raw)?;
+    let claim = SharedClaim::new(serde_json::from_slice(raw)?);
     let entry = Entry {
         raw: raw.into(),
-        record: Arc::new(record.clone()),
+        claim: claim.clone(),
     };
     memo().put(key, entry);
-    Ok(record)
+    Ok(claim)
 }
 
 #[cfg(test)]
@@ -172,12 +183,16 @@ mod tests {
     fn a_remembered_snapshot_decodes_to_the_same_record_and_different_bytes_do_not_collide() {
         let a = snapshot("We will win.", 1);
         let b = snapshot("We will win.", 2);
-        let first = decode(&a).map_err(|e| e.to_string());
-        let again = decode(&a).map_err(|e| e.to_string());
+        let first = decode(&a)
+            .map(|c| c.into_record())
+            .map_err(|e| e.to_string());
+        let again = decode(&a)
+            .map(|c| c.into_record())
+            .map_err(|e| e.to_string());
         assert!(first.is_ok(), "{first:?}");
         assert_eq!(first, again);
         let other = decode(&b).map_err(|e| e.to_string());
-        assert_eq!(other.map(|r| r.revision), Ok(2));
+        assert_eq!(other.map(|c| c.record().revision), Ok(2));
         assert!(decode(b"{not json").is_err());
     }
 
@@ -186,9 +201,7 @@ mod tests {
         let mut m = Memo::default();
         let entry = |n: usize| Entry {
             raw: vec![n as u8; BUDGET / 16].into(),
-            record: Arc::new(ClaimRecord::clone(
-                &decode(&snapshot("x", 1)).unwrap_or_else(|e| panic!("{e}")),
-            )),
+            claim: decode(&snapshot("x", 1)).unwrap_or_else(|e| panic!("{e}")),
         };
         let hot = entry(0);
         let hot_raw = hot.raw.clone();

@@ -421,7 +421,7 @@ pub(super) async fn appearances(
                 number: None,
                 id,
             };
-            (rec.0, cursor)
+            (rec.record(), cursor)
         })
         .collect())
 }
@@ -450,7 +450,7 @@ pub(super) async fn appearance_urls(
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(|(r, url)| (r.0, url)).collect())
+    Ok(rows.into_iter().map(|(r, url)| (r.record(), url)).collect())
 }
 
 /// Computes the sketch of every statement member stored without one (rows
