@@ -11,9 +11,9 @@
 //! with the version in the snapshot memo ([`SharedClaim::derived`]); a
 //! history page of remembered versions is then copies of ready bytes, not 50
 //! conversions and encodings with a dozen allocations each. Only the fields
-//! that name entities are written per response, from the page's current
-//! summaries (written straight from the page's directory), because a
-//! rename or a merge changes them without a new version. Protobuf allows a
+//! that name entities are written per response, straight from the page's
+//! current summaries, because a rename or a merge changes them without a
+//! new version. Protobuf allows a
 //! message's fields in any order and merges concatenated encodings, so the
 //! claim is the version's bytes followed by the entity fields.
 

@@ -55,11 +55,6 @@ impl SharedClaim {
     pub fn derived(&self, derive: impl FnOnce(&ClaimRecord) -> Box<[u8]>) -> &[u8] {
         self.0.derived.get_or_init(|| derive(&self.0.record))
     }
-
-    /// Bytes the derived form takes, if made.
-    pub fn derived_len(&self) -> usize {
-        self.0.derived.get().map_or(0, |d| d.len())
-    }
 }
 
 #[cfg(test)]
@@ -85,7 +80,6 @@ mod tests {
         let b = a.clone();
         assert_eq!(a.derived(|r| r.text.as_bytes().into()), b"We will win.");
         assert_eq!(b.derived(|_| panic!("made twice")), b"We will win.");
-        assert_eq!(b.derived_len(), 12);
         // Still shared: cloned out; then the last holder moves it out.
         assert_eq!(a.into_record().text, "We will win.");
         assert_eq!(b.into_record().revision, 1);
