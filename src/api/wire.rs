@@ -238,7 +238,7 @@ mod tests {
         let rec = record(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let claim = SharedClaim::new(rec.clone());
         // No summaries: every entity shows only its id.
-        let d = Directory::new();
+        let d = Directory::default();
         let list = ListClaimsResponse {
             claims: vec![encode_claim(&claim, &d), encode_claim(&claim, &d)],
             next_page_token: "next".into(),

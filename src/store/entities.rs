@@ -1,12 +1,10 @@
 //! Entity rows: create, read, search, update, and the summaries claims show.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{entity_cache, StoreError};
+use super::{entity_cache, Directory, StoreError};
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::text::fold_name;
 use crate::domain::{Entity, EntityFilter, EntityKind, EntityPatch, EntitySummary, NewEntity};
@@ -361,7 +359,7 @@ pub(super) async fn update(
 pub(super) async fn summaries(
     conn: &mut PgConnection,
     ids: &[Uuid],
-) -> Result<HashMap<Uuid, EntitySummary>, StoreError> {
+) -> Result<Directory, StoreError> {
     let (mut out, missing, generation) = entity_cache::lookup(ids);
     if missing.is_empty() {
         return Ok(out);
@@ -372,10 +370,7 @@ pub(super) async fn summaries(
     Ok(out)
 }
 
-async fn fetch_summaries(
-    conn: &mut PgConnection,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, EntitySummary>, StoreError> {
+async fn fetch_summaries(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Directory, StoreError> {
     let rows: Vec<(Uuid, String, String)> =
         sqlx::query_as("SELECT id, name, kind FROM entities WHERE id = ANY($1)")
             .bind(ids.to_vec())

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{Directory, StoreError};
 use crate::domain::EntitySummary;
 
 /// The NOTIFY channel of entity changes; the payload is the changed ids,
@@ -51,7 +51,7 @@ static LISTENERS: AtomicUsize = AtomicUsize::new(0);
 /// forget happened while it was fetching.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-type Cache = Mutex<HashMap<Uuid, (EntitySummary, Instant)>>;
+type Cache = Mutex<HashMap<Uuid, (EntitySummary, Instant), foldhash::fast::RandomState>>;
 
 /// Process-wide: entity ids are UUIDv7, unique across databases, so one
 /// cache serves every store in the process.
@@ -133,9 +133,9 @@ pub(super) async fn announce(conn: &mut PgConnection, ids: &[Uuid]) -> Result<()
 
 /// The cached summaries of `ids` and the ids that must be fetched, with
 /// the generation to hand back to [`store`].
-pub(super) fn lookup(ids: &[Uuid]) -> (HashMap<Uuid, EntitySummary>, Vec<Uuid>, u64) {
+pub(super) fn lookup(ids: &[Uuid]) -> (Directory, Vec<Uuid>, u64) {
     let generation = GENERATION.load(Ordering::Acquire);
-    let mut out = HashMap::with_capacity(ids.len());
+    let mut out = Directory::with_capacity_and_hasher(ids.len(), Default::default());
     let mut missing = Vec::new();
     let (now, ttl) = (Instant::now(), ttl());
     match cache().lock() {
@@ -156,7 +156,7 @@ pub(super) fn lookup(ids: &[Uuid]) -> (HashMap<Uuid, EntitySummary>, Vec<Uuid>, 
 
 /// Caches fetched summaries, unless something was forgotten since
 /// `generation` was read (the fetch may have seen the old name).
-pub(super) fn store(fetched: &HashMap<Uuid, EntitySummary>, generation: u64) {
+pub(super) fn store(fetched: &Directory, generation: u64) {
     let Ok(mut c) = cache().lock() else { return };
     if GENERATION.load(Ordering::Acquire) != generation {
         return;
@@ -191,13 +191,13 @@ mod tests {
         // A rename of `a` commits while the read is fetching.
         forget(&[a]);
         store(
-            &HashMap::from([(a, summary(a, "Old")), (b, summary(b, "B"))]),
+            &Directory::from_iter([(a, summary(a, "Old")), (b, summary(b, "B"))]),
             generation,
         );
         let (_, missing, generation) = lookup(&[a, b]);
         assert_eq!(missing, vec![a, b], "nothing cached from the racing fetch");
         store(
-            &HashMap::from([(a, summary(a, "New")), (b, summary(b, "B"))]),
+            &Directory::from_iter([(a, summary(a, "New")), (b, summary(b, "B"))]),
             generation,
         );
         let (found, missing, _) = lookup(&[a, b]);
