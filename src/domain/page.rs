@@ -62,6 +62,35 @@ pub struct Cursor {
     pub id: Uuid,
 }
 
+impl Cursor {
+    /// After row `id` of a list ordered by id alone.
+    pub fn at_id(id: Uuid) -> Self {
+        Self {
+            time: None,
+            text: None,
+            score: None,
+            number: None,
+            id,
+        }
+    }
+
+    /// After row `id`, at time `time`, of a time-ordered list.
+    pub fn at_time(time: DateTime<Utc>, id: Uuid) -> Self {
+        Self {
+            time: Some(time),
+            ..Self::at_id(id)
+        }
+    }
+
+    /// After row `id`, at number `number`, of a number-ordered list.
+    pub fn at_number(number: i64, id: Uuid) -> Self {
+        Self {
+            number: Some(number),
+            ..Self::at_id(id)
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Token {
     f: String,
@@ -116,13 +145,7 @@ mod tests {
 
     #[test]
     fn a_token_only_works_with_its_own_filter() {
-        let c = Cursor {
-            time: Some(Utc::now()),
-            text: None,
-            score: None,
-            number: None,
-            id: Uuid::now_v7(),
-        };
+        let c = Cursor::at_time(Utc::now(), Uuid::now_v7());
         let t = encode_token("abc", c.clone());
         let mut v = Violations::new();
         assert_eq!(decode_token(&mut v, &t, "abc"), Some(c));

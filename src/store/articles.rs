@@ -192,13 +192,7 @@ pub(super) async fn list(
     Ok(rows
         .into_iter()
         .map(|r| {
-            let cursor = Cursor {
-                time: Some(r.sort_time),
-                text: None,
-                score: None,
-                number: None,
-                id: r.id,
-            };
+            let cursor = Cursor::at_time(r.sort_time, r.id);
             (Article::from(r), cursor)
         })
         .collect())

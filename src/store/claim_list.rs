@@ -143,16 +143,7 @@ async fn page(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(rec, key, id)| {
-            let cursor = Cursor {
-                time: Some(key),
-                text: None,
-                score: None,
-                number: None,
-                id,
-            };
-            (rec.0, cursor)
-        })
+        .map(|(rec, key, id)| (rec.0, Cursor::at_time(key, id)))
         .collect())
 }
 

@@ -213,13 +213,7 @@ async fn list_claim_revisions_on(
     let rows: Vec<(RevisionEntry, Cursor)> = rows
         .into_iter()
         .map(|r| {
-            let c = Cursor {
-                time: None,
-                text: None,
-                score: None,
-                number: Some(r.record.revision),
-                id,
-            };
+            let c = Cursor::at_number(r.record.revision, id);
             (r, c)
         })
         .collect();

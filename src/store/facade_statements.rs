@@ -258,13 +258,7 @@ impl Store {
         let rows: Vec<(Review, Cursor)> = rows
             .into_iter()
             .map(|r| {
-                let c = Cursor {
-                    time: None,
-                    text: None,
-                    score: None,
-                    number: None,
-                    id: r.id,
-                };
+                let c = Cursor::at_id(r.id);
                 (r, c)
             })
             .collect();

@@ -413,16 +413,7 @@ pub(super) async fn appearances(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(rec, t, id)| {
-            let cursor = Cursor {
-                time: Some(t),
-                text: None,
-                score: None,
-                number: None,
-                id,
-            };
-            (rec.record(), cursor)
-        })
+        .map(|(rec, t, id)| (rec.record(), Cursor::at_time(t, id)))
         .collect())
 }
 
