@@ -8,7 +8,7 @@ use super::claim::ClaimKind;
 use super::entity::{EntityKind, EntityRef};
 
 /// The order of a claim list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 pub enum ClaimOrder {
     /// Said time, oldest first.
     #[default]

@@ -6,18 +6,26 @@
 //! claims in said order" is one index range scan whatever the table size.
 //! "As of" queries read `claim_revisions`, picking each claim's version that
 //! was current at that record time.
+//!
+//! Every page query names the snapshot digests it can do without (the
+//! versions the page held last time that this process still holds, see
+//! [`page_memo`]) and gets NULL in their place: see [`Known`].
+
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _};
 use uuid::Uuid;
 
-use super::snapshot::Snapshot;
-use super::StoreError;
+use super::snapshot::{self, RawSnapshot};
+use super::{page_memo, StoreError};
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::{ClaimKind, ClaimOrder, SharedClaim};
 
 /// A claim filter with entity references resolved to ids.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Hash)]
 pub(super) struct ResolvedClaimFilter {
     pub(super) speaker: Option<Uuid>,
     pub(super) subject: Option<Uuid>,
@@ -68,7 +76,69 @@ fn present_shape(f: &ResolvedClaimFilter) -> Shape {
     }
 }
 
-type Row = (Snapshot, DateTime<Utc>, Uuid);
+/// The versions a page query may leave out, held until its answer is read.
+struct Known {
+    /// The page, in [`page_memo`].
+    page: u64,
+    held: Vec<(Uuid, SharedClaim)>,
+}
+
+/// Which query of a list reads a page: a full-text list may run two.
+#[derive(Debug, Clone, Copy, Hash)]
+enum Step {
+    Main,
+    AllMatches,
+}
+
+impl Known {
+    /// What page `page` held last time that the snapshot memo still holds.
+    fn recall(page: u64) -> Self {
+        Self {
+            page,
+            held: snapshot::remembered(&page_memo::last(page)),
+        }
+    }
+
+    /// Pushes the two snapshot columns: the digest, and the snapshot unless
+    /// its digest is held (then NULL).
+    fn push_columns(&self, qb: &mut QueryBuilder<Postgres>) {
+        let digests: Vec<Uuid> = self.held.iter().map(|(d, _)| *d).collect();
+        qb.push("r.snapshot_digest, CASE WHEN r.snapshot_digest = ANY(")
+            .push_bind(digests)
+            .push(") THEN NULL ELSE r.snapshot END");
+    }
+
+    /// A query starting `SELECT` and the snapshot columns, then `rest`.
+    fn select(&self, rest: &str) -> QueryBuilder<Postgres> {
+        let mut qb = QueryBuilder::new("SELECT ");
+        self.push_columns(&mut qb);
+        qb.push(rest);
+        qb
+    }
+
+    fn take(&self, digest: Uuid) -> Option<SharedClaim> {
+        self.held
+            .iter()
+            .find(|(d, _)| *d == digest)
+            .map(|(_, c)| c.clone())
+    }
+}
+
+/// The key of one page of one list in [`page_memo`]. Two pages sharing a
+/// key by accident only cost the saving, so 64 bits under a per-process
+/// seed are plenty.
+fn page_key(f: &ResolvedClaimFilter, size: PageSize, after: Option<&Cursor>, step: Step) -> u64 {
+    static SEED: LazyLock<foldhash::fast::RandomState> = LazyLock::new(Default::default);
+    let mut h = SEED.build_hasher();
+    f.hash(&mut h);
+    size.get().hash(&mut h);
+    if let Some(c) = after {
+        (c.time, c.id, c.number, &c.text).hash(&mut h);
+        c.score.map(f64::to_bits).hash(&mut h);
+    }
+    step.hash(&mut h);
+    h.finish()
+}
 
 /// One page of claims (`limit` rows at most), each with its cursor.
 pub(super) async fn list(
@@ -80,9 +150,10 @@ pub(super) async fn list(
     if f.query.is_some() && f.as_of.is_none() && text_drives(f) {
         return search(conn, f, size, after).await;
     }
+    let known = Known::recall(page_key(f, size, after, Step::Main));
     let qb = match f.as_of {
-        None => present_query(f),
-        Some(t) => as_of_query(f, t),
+        None => present_query(f, &known),
+        Some(t) => as_of_query(f, t, &known),
     };
     let (key, id) = match f.as_of {
         None => {
@@ -102,7 +173,7 @@ pub(super) async fn list(
     } else {
         Planning::Cached
     };
-    page(conn, qb, f, (key, id), size, after, planning).await
+    page(conn, qb, &known, f, (key, id), size, after, planning).await
 }
 
 /// Whether a query's plan is made for each call's values or prepared once
@@ -113,11 +184,14 @@ enum Planning {
     PerCall,
 }
 
-/// Adds the cursor, order and limit to a query selecting (snapshot, key,
-/// id), runs it, and pairs each record with its cursor.
+/// Adds the cursor, order and limit to a query selecting (digest,
+/// snapshot or NULL, key, id), runs it, and pairs each record with its
+/// cursor.
+#[allow(clippy::too_many_arguments)]
 async fn page(
     conn: &mut PgConnection,
     mut qb: QueryBuilder<Postgres>,
+    known: &Known,
     f: &ResolvedClaimFilter,
     (key, id): (&str, &str),
     size: PageSize,
@@ -136,15 +210,28 @@ async fn page(
     let dir = if desc { "DESC" } else { "ASC" };
     qb.push(format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "))
         .push_bind(size.get() as i64 + 1);
-    let rows: Vec<Row> = qb
-        .build_query_as()
+    let rows: Vec<PgRow> = qb
+        .build()
         .persistent(planning == Planning::Cached)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(rec, key, id)| (rec.0, Cursor::at_time(key, id)))
-        .collect())
+    let mut out = Vec::with_capacity(rows.len());
+    let mut digests = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let digest: Uuid = row.try_get(0)?;
+        let raw: Option<RawSnapshot<'_>> = row.try_get(1)?;
+        let (key, id): (DateTime<Utc>, Uuid) = (row.try_get(2)?, row.try_get(3)?);
+        let claim = match raw {
+            Some(raw) => snapshot::decode_keyed(digest.as_u128(), raw.0)?,
+            None => known.take(digest).ok_or_else(|| {
+                StoreError::Corrupt(format!("claim {id}: snapshot {digest} left out, not held"))
+            })?,
+        };
+        digests.push(digest);
+        out.push((claim, Cursor::at_time(key, id)));
+    }
+    page_memo::remember(known.page, digests.into_boxed_slice());
+    Ok(out)
 }
 
 /// Whether the text filter is what narrows the list: no speaker, subject,
@@ -179,8 +266,9 @@ async fn search(
         "sort_time"
     };
     let dir = if f.order.descending() { "DESC" } else { "ASC" };
-    let mut qb = QueryBuilder::new(
-        "SELECT r.snapshot, c.k, c.id FROM (SELECT w.id, w.revision, w.article_id, w.publisher_id, \
+    let known = Known::recall(page_key(f, size, after, Step::Main));
+    let mut qb = known.select(
+        ", c.k, c.id FROM (SELECT w.id, w.revision, w.article_id, w.publisher_id, \
          w.kind, w.state, w.search, w.sort_time, w.",
     );
     qb.push(format!("{key} AS k FROM claims w WHERE true"));
@@ -205,7 +293,17 @@ async fn search(
     // tsquery is a sub-select, computed once per call: in a generic plan
     // `websearch_to_tsquery($1)` is not folded and ran once per row walked
     // (EXPLAIN at 100k, rare term: 1.8 ms against 0.5 ms).
-    let found = page(conn, qb, f, ("c.k", "c.id"), size, None, Planning::Cached).await?;
+    let found = page(
+        conn,
+        qb,
+        &known,
+        f,
+        ("c.k", "c.id"),
+        size,
+        None,
+        Planning::Cached,
+    )
+    .await?;
     if found.len() > size.get() {
         return Ok(found);
     }
@@ -214,9 +312,11 @@ async fn search(
     } else {
         ("m.sort_time", "m.id")
     };
+    let known = Known::recall(page_key(f, size, after, Step::AllMatches));
     page(
         conn,
-        matches_query(f),
+        matches_query(f, &known),
+        &known,
         f,
         (key, id),
         size,
@@ -229,7 +329,7 @@ async fn search(
 /// The present-time query through the full-text index: every match (few,
 /// see [`search`]) with its sort keys, materialized so the planner cannot
 /// turn it back into a walk of the time index, then sorted.
-fn matches_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
+fn matches_query(f: &ResolvedClaimFilter, known: &Known) -> QueryBuilder<Postgres> {
     let mut qb = QueryBuilder::new(
         "WITH m AS MATERIALIZED (SELECT c.id, c.sort_time, c.create_time, c.revision \
          FROM claims c WHERE true",
@@ -240,17 +340,19 @@ fn matches_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
     } else {
         "m.sort_time"
     };
+    qb.push(") SELECT ");
+    known.push_columns(&mut qb);
     qb.push(format!(
-        ") SELECT r.snapshot, {key}, m.id FROM m \
+        ", {key}, m.id FROM m \
          JOIN claim_revisions r ON r.claim_id = m.id AND r.revision = m.revision WHERE true"
     ));
     qb
 }
 
-fn present_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
+fn present_query(f: &ResolvedClaimFilter, known: &Known) -> QueryBuilder<Postgres> {
     let s = present_shape(f);
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT r.snapshot, {key}, {id} FROM {from} \
+    let mut qb = known.select(&format!(
+        ", {key}, {id} FROM {from} \
          JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision WHERE true",
         key = s.key,
         id = s.id,
@@ -290,14 +392,14 @@ fn present_query(f: &ResolvedClaimFilter) -> QueryBuilder<Postgres> {
     qb
 }
 
-fn as_of_query(f: &ResolvedClaimFilter, t: DateTime<Utc>) -> QueryBuilder<Postgres> {
+fn as_of_query(f: &ResolvedClaimFilter, t: DateTime<Utc>, known: &Known) -> QueryBuilder<Postgres> {
     let key = if f.order.by_record_time() {
         "r.create_time"
     } else {
         "r.sort_time"
     };
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT r.snapshot, {key}, r.claim_id FROM claim_revisions r WHERE r.record_time <= "
+    let mut qb = known.select(&format!(
+        ", {key}, r.claim_id FROM claim_revisions r WHERE r.record_time <= "
     ));
     qb.push_bind(t)
         .push(" AND (r.superseded_time IS NULL OR r.superseded_time > ")

@@ -20,6 +20,7 @@ mod facade_statements;
 mod import;
 mod keys;
 mod merge;
+mod page_memo;
 mod read_pool;
 mod resolve;
 mod reviews;
@@ -38,6 +39,7 @@ pub use facade::{Directory, Ingested, Page};
 pub use facade_statements::{ExportedStatement, ImportOutcome, StatementView};
 pub use import::ItemOutcome;
 pub use keys::ApiKeyRow;
+pub use snapshot::digest as snapshot_digest;
 pub use statements::SIMILARITY_SETTING;
 
 /// The embedded migrations (`migrations/`), applied at start-up. sqlx takes

@@ -7,18 +7,19 @@
 //! claims of the most-quoted people — so [`Snapshot`] remembers what it
 //! decoded.
 //!
-//! The memo is keyed by the snapshot's bytes, not by claim and revision:
+//! The memo is keyed by the snapshot's digest, not by claim and revision:
 //! decoding is a pure function of the bytes, so an entry can never be
 //! stale, whatever happens to the rows (corrections, merges, a restored
-//! database, two databases in one process). The key is a 128-bit hash of
-//! the bytes under two seeds drawn at random when the process starts; the
-//! bytes themselves are not kept. Keeping them (1.2 KB a snapshot, compared
-//! on every hit) took as much memory as the decoded version, and a memo
-//! half the size missed 42% of a 1M-claim speaker history's snapshots
-//! (`claimdb-bench`, session 7). Two different snapshots share a key by
-//! accident with a probability of about n²/2¹²⁹ (n remembered, at most
-//! ~10⁵): nil; and as the seeds are secret and change with every start, no
-//! one can prepare a snapshot that collides with another.
+//! database, two databases in one process). The digest is the first 16
+//! bytes of the SHA-256 of the JSON text, which PostgreSQL also keeps
+//! beside every snapshot (`claim_revisions.snapshot_digest`, migration
+//! 0033). That lets a history query name the versions this process holds
+//! and get NULL for them instead of their JSON ([`RawSnapshot`],
+//! `claim_list`). The bytes themselves are not kept: keeping them (1.2 KB a
+//! snapshot) took as much memory as the decoded version, and a memo half
+//! the size missed 42% of a 1M-claim speaker history's snapshots
+//! (`claimdb-bench`, session 7). 128 bits of SHA-256 make an accidental
+//! collision impossible in practice and a crafted one infeasible.
 //!
 //! What is remembered is a [`SharedClaim`]: readers get the same version
 //! without copying it, and the API keeps the version's encoded message in
@@ -30,15 +31,15 @@
 //! back, so what is read keeps its place and what is not ages out.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
-
-use foldhash::fast::RandomState;
 use std::sync::{LazyLock, Mutex, MutexGuard};
+
+use sha2::{Digest as _, Sha256};
 
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
 use sqlx::types::Json;
 use sqlx::{Decode, Type, TypeInfo as _, ValueRef as _};
+use uuid::Uuid;
 
 use crate::domain::{ClaimRecord, SharedClaim};
 
@@ -70,6 +71,28 @@ impl Type<Postgres> for Snapshot {
 
 impl<'r> Decode<'r, Postgres> for Snapshot {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let raw = RawSnapshot::decode(value)?;
+        Ok(Self(decode(raw.0)?))
+    }
+}
+
+/// A snapshot's JSON text as it arrived, not decoded yet: for a reader that
+/// has its digest from the row and decodes with [`decode_keyed`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RawSnapshot<'r>(pub(super) &'r [u8]);
+
+impl Type<Postgres> for RawSnapshot<'_> {
+    fn type_info() -> PgTypeInfo {
+        <Json<()> as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        <Json<()> as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for RawSnapshot<'r> {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
         let binary_jsonb =
             value.format() == PgValueFormat::Binary && value.type_info().name() == "JSONB";
         let mut buf = value.as_bytes()?;
@@ -80,7 +103,7 @@ impl<'r> Decode<'r, Postgres> for Snapshot {
                 _ => return Err("unsupported jsonb format version (expected 1)".into()),
             }
         }
-        Ok(Self(decode(buf)?))
+        Ok(Self(buf))
     }
 }
 
@@ -104,10 +127,10 @@ impl Entry {
     }
 }
 
-/// A snapshot's key: its hash under the two secret seeds.
+/// A snapshot's key: its digest.
 type Key = u128;
 
-/// The keys are already random: the maps do not hash them again.
+/// The keys are already uniform: the maps do not hash them again.
 type Map = HashMap<Key, Entry, foldhash::fast::FixedState>;
 
 /// The two generations.
@@ -151,22 +174,43 @@ fn memo() -> MutexGuard<'static, Memo> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The digest PostgreSQL keeps of a snapshot (`claimdb_snapshot_digest`,
+/// migration 0033): the first 16 bytes of the SHA-256 of its JSON text.
+pub fn digest(raw: &[u8]) -> Uuid {
+    let sum = Sha256::digest(raw);
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&sum[..16]);
+    Uuid::from_bytes(first)
+}
+
 fn key(raw: &[u8]) -> Key {
-    static SEEDS: LazyLock<(RandomState, RandomState)> =
-        LazyLock::new(|| (RandomState::default(), RandomState::default()));
-    let (a, b) = &*SEEDS;
-    (Key::from(a.hash_one(raw)) << 64) | Key::from(b.hash_one(raw))
+    digest(raw).as_u128()
 }
 
 /// The version a snapshot's JSON text holds.
 pub(super) fn decode(raw: &[u8]) -> Result<SharedClaim, serde_json::Error> {
-    let key = key(raw);
+    decode_keyed(key(raw), raw)
+}
+
+/// [`decode`] for a snapshot whose digest came with it from the database.
+pub(super) fn decode_keyed(key: Key, raw: &[u8]) -> Result<SharedClaim, serde_json::Error> {
     if let Some(claim) = memo().get(key) {
         return Ok(claim);
     }
     let claim = SharedClaim::new(serde_json::from_slice(raw)?);
     memo().put(key, Entry::new(claim.clone(), raw.len()));
     Ok(claim)
+}
+
+/// The versions of `digests` this process holds, each with its digest:
+/// what a query may leave out. Holding them here keeps them alive until
+/// the query's answer is read, whatever the memo evicts meanwhile.
+pub(super) fn remembered(digests: &[Uuid]) -> Vec<(Uuid, SharedClaim)> {
+    let mut memo = memo();
+    digests
+        .iter()
+        .filter_map(|d| memo.get(d.as_u128()).map(|c| (*d, c)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -66,6 +66,53 @@ async fn a_speakers_claims_come_in_the_order_they_were_said() {
 }
 
 #[tokio::test]
+async fn a_page_read_again_comes_from_memory_yet_shows_a_snapshot_rewritten_in_place() {
+    let mut app = TestApp::spawn().await;
+    app.ingest(article(
+        "https://e.com/1",
+        &[
+            ("Ana Veloso", "première", day(1, 1)),
+            ("Ana Veloso", "second", day(2, 1)),
+        ],
+    ))
+    .await;
+    let req = || pb::ListClaimsRequest {
+        order_by: pb::ClaimOrder::SaidTimeDesc as i32,
+        ..by_speaker("Ana Veloso")
+    };
+    let first = app.claims.list_claims(req()).await.unwrap().into_inner();
+    // The second read names the versions the server holds, and PostgreSQL
+    // leaves their snapshots out: the answer is the same.
+    let again = app.claims.list_claims(req()).await.unwrap().into_inner();
+    assert_eq!(first, again);
+    assert_eq!(first.claims.len(), 2);
+    // The digest PostgreSQL keeps of each snapshot is the server's.
+    let rows: Vec<(String, uuid::Uuid)> =
+        sqlx::query_as("SELECT snapshot::text, snapshot_digest FROM claim_revisions")
+            .fetch_all(app.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 2);
+    for (text, digest) in rows {
+        assert_eq!(
+            claimdb::store::snapshot_digest(text.as_bytes()),
+            digest,
+            "{text}"
+        );
+    }
+    // A snapshot rewritten in place (as an entity merge or a statement move
+    // does) gets a new digest, so the next read sees it.
+    sqlx::query(
+        "UPDATE claim_revisions SET snapshot = jsonb_set(snapshot, '{text}', '\"rewritten\"') \
+         WHERE snapshot->>'text' = 'première'",
+    )
+    .execute(app.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(texts(&mut app, req()).await, ["second", "rewritten"]);
+}
+
+#[tokio::test]
 async fn pages_neither_skip_nor_repeat_while_claims_are_inserted() {
     let mut app = TestApp::spawn().await;
     let originals: Vec<String> = (0..30).map(|i| format!("claim {i:02}")).collect();

@@ -246,7 +246,10 @@ pub(crate) fn notes(decode: bool) -> Vec<String> {
     let mut notes: Vec<String> = [
         "service: gRPC over loopback TCP to a separate `claimdb serve` process (authentication off); \
          direct: the same query text the store runs, over sqlx with one connection per caller, \
-         same concurrency, same drawn parameters, same database, same run.",
+         same concurrency, same drawn parameters, same database, same run. The one difference: a \
+         service list query also names the snapshot digests of versions the server already holds \
+         in memory, and PostgreSQL sends NULL for those; the direct side fetches every snapshot, \
+         as SQL written by hand would.",
         "direct/service: how many times more requests per second the raw SQL sustains; the gap is \
          the service's own cost (gRPC and HTTP/2, request parsing, whatever the store does around \
          the main query, JSON snapshot decoding and Claim encoding).",
