@@ -22,6 +22,7 @@
 //! | `claimdb_db_pool_connections` / `_idle_connections` | gauge | |
 //! | `claimdb_db_acquire_wait_seconds` | histogram (sampled by health checks) | |
 //! | `claimdb_db_up` | gauge (1 reachable, 0 not) | |
+//! | `claimdb_snapshot_reads_total` | counter (claim versions read: `left_out` by PostgreSQL as held in memory, `remembered` in memory though sent, `decoded` from JSON) | `source` |
 
 use std::future::Future;
 use std::pin::Pin;
@@ -47,6 +48,18 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 const BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+
+/// Publishes the snapshot memo's counts (kept by the store, which has no
+/// metrics of its own).
+fn record_snapshot_reads(r: crate::store::SnapshotReads) {
+    for (source, n) in [
+        ("left_out", r.left_out),
+        ("remembered", r.remembered),
+        ("decoded", r.decoded),
+    ] {
+        metrics::counter!("claimdb_snapshot_reads_total", "source" => source).absolute(n);
+    }
+}
 
 /// The process's recorder (one per process: tests run many servers).
 pub fn handle() -> &'static PrometheusHandle {
@@ -106,6 +119,7 @@ pub async fn serve(listener: TcpListener, store: Store) {
                 let (size, idle) = store.pool_usage();
                 metrics::gauge!("claimdb_db_pool_connections").set(size as f64);
                 metrics::gauge!("claimdb_db_pool_idle_connections").set(idle as f64);
+                record_snapshot_reads(crate::store::snapshot_reads());
                 handle.run_upkeep();
                 ("200 OK", handle.render())
             } else {

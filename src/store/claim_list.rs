@@ -217,20 +217,25 @@ async fn page(
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     let mut digests = Vec::with_capacity(rows.len());
+    let mut left_out = 0;
     for row in &rows {
         let digest: Uuid = row.try_get(0)?;
         let raw: Option<RawSnapshot<'_>> = row.try_get(1)?;
         let (key, id): (DateTime<Utc>, Uuid) = (row.try_get(2)?, row.try_get(3)?);
         let claim = match raw {
             Some(raw) => snapshot::decode_keyed(digest.as_u128(), raw.0)?,
-            None => known.take(digest).ok_or_else(|| {
-                StoreError::Corrupt(format!("claim {id}: snapshot {digest} left out, not held"))
-            })?,
+            None => {
+                left_out += 1;
+                known.take(digest).ok_or_else(|| {
+                    StoreError::Corrupt(format!("claim {id}: snapshot {digest} left out, not held"))
+                })?
+            }
         };
         digests.push(digest);
         out.push((claim, Cursor::at_time(key, id)));
     }
     page_memo::remember(known.page, digests.into_boxed_slice());
+    snapshot::count_left_out(left_out);
     Ok(out)
 }
 

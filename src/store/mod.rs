@@ -39,7 +39,7 @@ pub use facade::{Directory, Ingested, Page};
 pub use facade_statements::{ExportedStatement, ImportOutcome, StatementView};
 pub use import::ItemOutcome;
 pub use keys::ApiKeyRow;
-pub use snapshot::digest as snapshot_digest;
+pub use snapshot::{digest as snapshot_digest, reads as snapshot_reads, SnapshotReads};
 pub use statements::SIMILARITY_SETTING;
 
 /// The embedded migrations (`migrations/`), applied at start-up. sqlx takes

@@ -31,6 +31,7 @@
 //! back, so what is read keeps its place and what is not ages out.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use sha2::{Digest as _, Sha256};
@@ -133,12 +134,15 @@ type Key = u128;
 /// The keys are already uniform: the maps do not hash them again.
 type Map = HashMap<Key, Entry, foldhash::fast::FixedState>;
 
-/// The two generations.
+/// The two generations, and how reads fared (counted under the lock the
+/// read takes anyway).
 #[derive(Default)]
 struct Memo {
     current: Map,
     current_cost: usize,
     previous: Map,
+    hits: u64,
+    decoded: u64,
 }
 
 impl Memo {
@@ -194,12 +198,52 @@ pub(super) fn decode(raw: &[u8]) -> Result<SharedClaim, serde_json::Error> {
 
 /// [`decode`] for a snapshot whose digest came with it from the database.
 pub(super) fn decode_keyed(key: Key, raw: &[u8]) -> Result<SharedClaim, serde_json::Error> {
-    if let Some(claim) = memo().get(key) {
-        return Ok(claim);
+    {
+        let mut memo = memo();
+        if let Some(claim) = memo.get(key) {
+            memo.hits += 1;
+            return Ok(claim);
+        }
     }
     let claim = SharedClaim::new(serde_json::from_slice(raw)?);
-    memo().put(key, Entry::new(claim.clone(), raw.len()));
+    let mut memo = memo();
+    memo.decoded += 1;
+    memo.put(key, Entry::new(claim.clone(), raw.len()));
     Ok(claim)
+}
+
+/// Snapshots PostgreSQL left out of list pages because this process held
+/// them.
+static LEFT_OUT: AtomicU64 = AtomicU64::new(0);
+
+/// Counts `n` snapshots a page query got as NULL.
+pub(super) fn count_left_out(n: u64) {
+    if n > 0 {
+        LEFT_OUT.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// How the claim versions this process read since it started were had,
+/// for its metrics: what tells an operator whether the memory is big
+/// enough for the load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SnapshotReads {
+    /// Not sent by PostgreSQL: the page query named them as held.
+    pub left_out: u64,
+    /// Sent, and found already decoded in memory.
+    pub remembered: u64,
+    /// Sent and parsed from JSON.
+    pub decoded: u64,
+}
+
+/// The counts so far.
+pub fn reads() -> SnapshotReads {
+    let memo = memo();
+    SnapshotReads {
+        left_out: LEFT_OUT.load(Ordering::Relaxed),
+        remembered: memo.hits,
+        decoded: memo.decoded,
+    }
 }
 
 /// The versions of `digests` this process holds, each with its digest:

@@ -31,7 +31,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
 
 use crate::auth::with_key;
-use crate::helpers::{article, day, fresh_database, wait_for};
+use crate::helpers::{article, day, fresh_database, person, wait_for};
 
 /// Runs `claimdb keys create` on a data directory; returns the key.
 async fn create_key(dir: &Path) -> String {
@@ -467,6 +467,13 @@ async fn metrics_count_requests_by_rpc_and_code_and_request_ids_come_back() {
         .to_str()
         .unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    // A page read twice: the second read gets its snapshots left out.
+    let history = || pb::ListClaimsRequest {
+        speaker: Some(person("A B")),
+        ..Default::default()
+    };
+    let first = c.list_claims(history()).await.unwrap().into_inner();
+    assert_eq!(c.list_claims(history()).await.unwrap().into_inner(), first);
     let mut req = tonic::Request::new(pb::GetClaimRequest {
         id: "bad".into(),
         as_of: None,
@@ -483,9 +490,18 @@ async fn metrics_count_requests_by_rpc_and_code_and_request_ids_come_back() {
         "claimdb_ingest_articles_total",
         "claimdb_db_pool_connections",
         "claimdb_db_acquire_wait_seconds",
+        "claimdb_snapshot_reads_total{source=\"left_out\"}",
+        "claimdb_snapshot_reads_total{source=\"decoded\"}",
+        "claimdb_snapshot_reads_total{source=\"remembered\"}",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
+    let left_out: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("claimdb_snapshot_reads_total{source=\"left_out\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_default();
+    assert!(left_out >= 1.0, "the second read left nothing out:\n{text}");
 }
 
 /// The claim reads' pool returns a connection without testing it only when
