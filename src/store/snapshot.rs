@@ -62,11 +62,11 @@ impl Snapshot {
 
 impl Type<Postgres> for Snapshot {
     fn type_info() -> PgTypeInfo {
-        <Json<()> as Type<Postgres>>::type_info()
+        <RawSnapshot<'_> as Type<Postgres>>::type_info()
     }
 
     fn compatible(ty: &PgTypeInfo) -> bool {
-        <Json<()> as Type<Postgres>>::compatible(ty)
+        <RawSnapshot<'_> as Type<Postgres>>::compatible(ty)
     }
 }
 
