@@ -303,7 +303,7 @@ pub fn claim_patch(v: &mut Violations, c: &pb::ClaimInput, paths: &[String]) -> 
 /// goes through `fmt::Display`, and a page of 50 claims writes about 300
 /// UUIDs (3.5% of the server's CPU for a speaker history at 1M claims,
 /// `perf`).
-pub fn uuid_text(id: Uuid) -> String {
+fn uuid_text(id: Uuid) -> String {
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     id.hyphenated().encode_lower(&mut buf).to_owned()
 }
