@@ -66,19 +66,19 @@ pub fn encode_claim(claim: &SharedClaim, dir: &Directory) -> Bytes {
             .encode_to_vec()
             .into_boxed_slice()
     });
-    let r = claim.record();
+    let r = claim.refs();
     let mut buf = Vec::with_capacity(version.len() + 80 * (2 + r.subjects.len()));
     buf.extend_from_slice(version);
-    for id in &r.speaker_ids {
+    for id in &r.speakers {
         put_summary(&mut buf, SPEAKERS, dir, *id);
     }
-    if let Some(id) = r.recipient_id {
+    if let Some(id) = r.recipient {
         put_summary(&mut buf, RECIPIENT, dir, id);
     }
-    if let Some(id) = r.via_id {
+    if let Some(id) = r.via {
         put_summary(&mut buf, VIA, dir, id);
     }
-    for s in &r.subjects {
+    for s in r.subjects.iter() {
         let entity = Summary::of(dir, s.entity_id);
         let mut len = field_len(SUBJECT_ENTITY, entity.len());
         // proto3 leaves an empty string out, as the generated code does.

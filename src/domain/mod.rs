@@ -25,4 +25,4 @@ pub use entity::{Entity, EntityKind, EntityPatch, EntityRef, EntitySummary, NewE
 pub use error::{FieldViolation, Violations};
 pub use page::{Cursor, PageSize};
 pub use query::{ArticleFilter, ClaimFilter, ClaimOrder, EntityFilter};
-pub use shared::SharedClaim;
+pub use shared::{EntityRefs, SharedClaim};

@@ -1,21 +1,31 @@
 //! A stored claim version shared by every reader of it.
 //!
-//! The snapshot memo (`store::snapshot`) hands the same decoded version to
-//! every request that reads it, and the API turns a version into the same
-//! encoded message every time. [`SharedClaim`] carries both: the record,
-//! and a slot for one form derived from it, computed by the first reader
-//! that needs it. A history page of 50 remembered versions then costs 50
-//! reference-count increments and copies of ready bytes instead of 50 deep
-//! clones, conversions and encodings (at 1M claims, allocation alone was
-//! 12% of the server's CPU on a speaker history).
+//! The snapshot memo (`store::snapshot`) hands the same version to every
+//! request that reads it, and the API turns a version into the same encoded
+//! message every time. [`SharedClaim`] carries what that needs: the
+//! entities the version names ([`EntityRefs`], which a response shows by
+//! their current names), and one form derived from the record, made by the
+//! first reader that needs it. A history page of 50 remembered versions
+//! then costs 50 reference-count increments and copies of ready bytes
+//! instead of 50 deep clones, conversions and encodings (at 1M claims,
+//! allocation alone was 12% of the server's CPU on a speaker history).
+//!
+//! Once the derived form is made, the record itself is dropped: the memo
+//! then holds about half as many bytes per version, and so twice as many
+//! versions in the same memory (at 1M claims a third of each speaker
+//! history page was decoded again from JSON because the memo could not
+//! hold the busiest speakers' pages; `claimdb-bench`, session 8). A reader
+//! that needs the whole record reads it from its snapshot instead.
 //!
 //! The derived form must be a pure function of the record: the slot lives
 //! as long as the version, which never changes. Anything that can change
 //! (an entity's name) must be added by the reader afterwards.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::ClaimRecord;
+use uuid::Uuid;
+
+use super::{ClaimRecord, SubjectLink};
 
 /// A claim version: cheap to clone, immutable.
 #[derive(Debug, Clone)]
@@ -23,37 +33,93 @@ pub struct SharedClaim(Arc<Inner>);
 
 #[derive(Debug)]
 struct Inner {
-    record: ClaimRecord,
+    refs: EntityRefs,
+    /// The record until the derived form is made from it.
+    record: Mutex<Option<Box<ClaimRecord>>>,
     derived: OnceLock<Box<[u8]>>,
+}
+
+/// The entities a version names, by id, in the record's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityRefs {
+    /// Speakers, in order.
+    pub speakers: Box<[Uuid]>,
+    /// Addressee.
+    pub recipient: Option<Uuid>,
+    /// Carrier.
+    pub via: Option<Uuid>,
+    /// The article's publisher.
+    pub publisher: Option<Uuid>,
+    /// Subjects, with their roles.
+    pub subjects: Box<[SubjectLink]>,
+}
+
+impl EntityRefs {
+    fn of(r: &ClaimRecord) -> Self {
+        Self {
+            speakers: r.speaker_ids.as_slice().into(),
+            recipient: r.recipient_id,
+            via: r.via_id,
+            publisher: r.publisher_id,
+            subjects: r.subjects.as_slice().into(),
+        }
+    }
+
+    /// Every entity id, as [`ClaimRecord::entity_ids`] gives them.
+    pub fn ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.speakers
+            .iter()
+            .copied()
+            .chain(self.subjects.iter().map(|s| s.entity_id))
+            .chain(self.recipient)
+            .chain(self.via)
+            .chain(self.publisher)
+    }
 }
 
 impl SharedClaim {
     /// A version not shared yet.
     pub fn new(record: ClaimRecord) -> Self {
         Self(Arc::new(Inner {
-            record,
+            refs: EntityRefs::of(&record),
+            record: Mutex::new(Some(Box::new(record))),
             derived: OnceLock::new(),
         }))
     }
 
-    /// The record.
-    pub fn record(&self) -> &ClaimRecord {
-        &self.0.record
+    /// The entities the version names.
+    pub fn refs(&self) -> &EntityRefs {
+        &self.0.refs
     }
 
-    /// The record, owned: moved out when this is its last holder, cloned
-    /// otherwise.
-    pub fn into_record(self) -> ClaimRecord {
-        match Arc::try_unwrap(self.0) {
-            Ok(inner) => inner.record,
-            Err(shared) => shared.record.clone(),
-        }
-    }
-
-    /// The form `derive` makes of the record, made once per version (two
-    /// first readers may both run `derive`; one result is kept).
+    /// The form `derive` makes of the record, made once per version: later
+    /// calls get the same bytes whatever closure they pass, and the record
+    /// is dropped once they are made. Concurrent first readers wait for one
+    /// `derive`; if it panics, the record stays for the next.
     pub fn derived(&self, derive: impl FnOnce(&ClaimRecord) -> Box<[u8]>) -> &[u8] {
-        self.0.derived.get_or_init(|| derive(&self.0.record))
+        if let Some(bytes) = self.0.derived.get() {
+            return bytes;
+        }
+        let bytes = self.0.derived.get_or_init(|| {
+            let record = self.lock_record();
+            // Only a made form drops the record, and this runs while none
+            // is made: the record is here.
+            record.as_deref().map(derive).unwrap_or_default()
+        });
+        drop(self.lock_record().take());
+        bytes
+    }
+
+    /// The record, if the derived form is not made yet (for tests and
+    /// callers that derive differently; readers of the whole record read
+    /// it from its snapshot).
+    pub fn record(&self) -> Option<ClaimRecord> {
+        self.lock_record().as_deref().cloned()
+    }
+
+    fn lock_record(&self) -> std::sync::MutexGuard<'_, Option<Box<ClaimRecord>>> {
+        // A panic in `derive` leaves the record as it was: keep using it.
+        self.0.record.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -62,26 +128,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_derived_form_is_made_once_and_the_record_moves_out_when_unshared() {
+    fn the_derived_form_is_made_once_and_then_the_record_is_dropped() {
         let rec: ClaimRecord = serde_json::from_value(serde_json::json!({
             "id": "01261fb0-3290-7672-832c-db795d75535d",
             "article_id": "01261fb0-3290-7f9f-a26c-479707e794cb",
-            "publisher_id": null, "published_time": null, "speaker_ids": [],
+            "publisher_id": null, "published_time": null,
+            "speaker_ids": ["01261fb0-3290-7000-8000-000000000001"],
             "speaker_role": "", "kind": "direct", "text": "We will win.", "spans": [],
             "cue": "said", "venue": "", "recipient_id": null, "via_id": null, "via_text": "",
             "said": {"text": "", "time": null, "inferred": false, "precision": "unknown"},
-            "subjects": [], "confidence": null,
+            "subjects": [{"entity_id": "01261fb0-3290-7000-8000-000000000002", "role": "topic"}],
+            "confidence": null,
             "provenance": {"extractor": "", "extractor_version": "", "human": "t"},
             "state": "active", "revision": 1,
             "create_time": "2024-01-01T00:00:00Z", "update_time": "2024-01-01T00:00:00Z"
         }))
         .unwrap_or_else(|e| panic!("{e}"));
-        let a = SharedClaim::new(rec);
+        let a = SharedClaim::new(rec.clone());
         let b = a.clone();
+        assert_eq!(a.record().as_ref(), Some(&rec));
+        assert_eq!(
+            b.refs().ids().collect::<Vec<_>>(),
+            rec.entity_ids().collect::<Vec<_>>()
+        );
         assert_eq!(a.derived(|r| r.text.as_bytes().into()), b"We will win.");
         assert_eq!(b.derived(|_| panic!("made twice")), b"We will win.");
-        // Still shared: cloned out; then the last holder moves it out.
-        assert_eq!(a.into_record().text, "We will win.");
-        assert_eq!(b.into_record().revision, 1);
+        // The record is gone; what names entities stays.
+        assert_eq!(b.record(), None);
+        assert_eq!(a.refs().subjects[0].role, "topic");
     }
 }

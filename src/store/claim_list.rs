@@ -215,22 +215,32 @@ async fn page(
         .persistent(planning == Planning::Cached)
         .fetch_all(&mut *conn)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    let mut digests = Vec::with_capacity(rows.len());
-    let mut left_out = 0;
+    let mut listed = Vec::with_capacity(rows.len());
     for row in &rows {
         let digest: Uuid = row.try_get(0)?;
         let raw: Option<RawSnapshot<'_>> = row.try_get(1)?;
         let (key, id): (DateTime<Utc>, Uuid) = (row.try_get(2)?, row.try_get(3)?);
+        listed.push((digest, raw, key, id));
+    }
+    let sent: Vec<(u128, &[u8])> = listed
+        .iter()
+        .filter_map(|(digest, raw, _, _)| raw.map(|r| (digest.as_u128(), r.0)))
+        .collect();
+    let mut decoded = snapshot::decode_many(&sent)?.into_iter();
+    let mut out = Vec::with_capacity(listed.len());
+    let mut digests = Vec::with_capacity(listed.len());
+    let mut left_out = 0;
+    for (digest, raw, key, id) in listed {
         let claim = match raw {
-            Some(raw) => snapshot::decode_keyed(digest.as_u128(), raw.0)?,
+            Some(_) => decoded.next(),
             None => {
                 left_out += 1;
-                known.take(digest).ok_or_else(|| {
-                    StoreError::Corrupt(format!("claim {id}: snapshot {digest} left out, not held"))
-                })?
+                known.take(digest)
             }
         };
+        let claim = claim.ok_or_else(|| {
+            StoreError::Corrupt(format!("claim {id}: snapshot {digest} left out, not held"))
+        })?;
         digests.push(digest);
         out.push((claim, Cursor::at_time(key, id)));
     }

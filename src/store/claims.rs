@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::resolve::Resolver;
-use super::snapshot::Snapshot;
+use super::snapshot::{Snapshot, Version};
 use super::{articles, StoreError};
 use crate::domain::claim::check_spans_against_body;
 use crate::domain::{
@@ -253,18 +253,19 @@ async fn insert_revision(
     Ok(())
 }
 
-/// The current version of a claim.
+/// The snapshot of a claim's current version.
+const CURRENT_SNAPSHOT: &str = "SELECT r.snapshot FROM claims c JOIN claim_revisions r \
+     ON r.claim_id = c.id AND r.revision = c.revision WHERE c.id = $1";
+
+/// The current version of a claim, through the memo (see [`Version`]).
 pub(super) async fn current(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<SharedClaim>, StoreError> {
-    let row: Option<Snapshot> = sqlx::query_scalar(
-        "SELECT r.snapshot FROM claims c JOIN claim_revisions r \
-         ON r.claim_id = c.id AND r.revision = c.revision WHERE c.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row: Option<Version> = sqlx::query_scalar(CURRENT_SNAPSHOT)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
     Ok(row.map(|s| s.0))
 }
 
@@ -292,7 +293,7 @@ pub(super) async fn as_of(
     id: Uuid,
     t: DateTime<Utc>,
 ) -> Result<Option<SharedClaim>, StoreError> {
-    let row: Option<Snapshot> = sqlx::query_scalar(
+    let row: Option<Version> = sqlx::query_scalar(
         "SELECT snapshot FROM claim_revisions WHERE claim_id = $1 AND record_time <= $2 \
          AND (superseded_time IS NULL OR superseded_time > $2)",
     )
@@ -323,9 +324,11 @@ pub(super) async fn lock_current(
             actual: revision,
         });
     }
-    current(conn, id)
-        .await?
-        .map(SharedClaim::into_record)
+    let row: Option<Snapshot> = sqlx::query_scalar(CURRENT_SNAPSHOT)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(Snapshot::record)
         .ok_or_else(|| StoreError::Corrupt("claim without a current revision".into()))
 }
 

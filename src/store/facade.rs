@@ -77,7 +77,16 @@ pub(super) async fn directory<'a>(
     records: impl Iterator<Item = &'a ClaimRecord>,
     extra: impl Iterator<Item = Uuid>,
 ) -> Result<Directory, StoreError> {
-    let mut ids: Vec<Uuid> = records.flat_map(|r| r.entity_ids()).chain(extra).collect();
+    let ids = records.flat_map(|r| r.entity_ids()).chain(extra);
+    directory_of(conn, ids).await
+}
+
+/// The summaries of the entities `ids` names (repeats are looked up once).
+async fn directory_of(
+    conn: &mut PgConnection,
+    ids: impl Iterator<Item = Uuid>,
+) -> Result<Directory, StoreError> {
+    let mut ids: Vec<Uuid> = ids.collect();
     ids.sort();
     ids.dedup();
     entities::summaries(conn, &ids).await
@@ -141,7 +150,7 @@ async fn get_claim_on(
         None => StoreError::not_found("id", format!("no claim with id {id}")),
         Some(t) => StoreError::not_found("id", format!("no claim with id {id} existed at {t}")),
     })?;
-    let dir = directory(conn, std::iter::once(rec.record()), std::iter::empty()).await?;
+    let dir = directory_of(conn, rec.refs().ids()).await?;
     Ok((rec, dir))
 }
 
@@ -188,12 +197,7 @@ async fn claims_page(
     size: PageSize,
 ) -> Result<Page<SharedClaim>, StoreError> {
     let (items, next) = paginate(rows, size);
-    let entities = directory(
-        conn,
-        items.iter().map(SharedClaim::record),
-        std::iter::empty(),
-    )
-    .await?;
+    let entities = directory_of(conn, items.iter().flat_map(|c| c.refs().ids())).await?;
     Ok(Page {
         items,
         next,

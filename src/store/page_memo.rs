@@ -51,10 +51,16 @@ impl Pages {
             .unwrap_or_default()
     }
 
-    fn put(&mut self, key: u64, digests: Box<[Uuid]>) {
+    /// Remembers `digests`; returns a generation dropped to make room, for
+    /// the caller to free after releasing the lock.
+    fn put(&mut self, key: u64, digests: Box<[Uuid]>) -> Option<Map> {
         let c = cost(&digests);
+        let mut retired = None;
         if self.current_cost + c > BUDGET / 2 {
-            self.previous = std::mem::take(&mut self.current);
+            retired = Some(std::mem::replace(
+                &mut self.previous,
+                std::mem::take(&mut self.current),
+            ));
             self.current_cost = 0;
         }
         self.previous.remove(&key);
@@ -62,6 +68,7 @@ impl Pages {
         if let Some(old) = self.current.insert(key, digests) {
             self.current_cost = self.current_cost.saturating_sub(cost(&old));
         }
+        retired
     }
 }
 
@@ -78,7 +85,8 @@ pub(super) fn last(key: u64) -> Vec<Uuid> {
 
 /// Remembers the digests page `key` holds now.
 pub(super) fn remember(key: u64, digests: Box<[Uuid]>) {
-    pages().put(key, digests);
+    let retired = pages().put(key, digests);
+    drop(retired);
 }
 
 #[cfg(test)]
@@ -90,12 +98,12 @@ mod tests {
         let mut p = Pages::default();
         let digests = || vec![Uuid::nil(); 51].into_boxed_slice();
         let per_page = cost(&digests());
-        p.put(0, digests());
+        drop(p.put(0, digests()));
         for key in 1..(2 * BUDGET / per_page) as u64 {
-            p.put(key, digests());
+            drop(p.put(key, digests()));
             // Page 0 is read (and so remembered again) after every other.
             assert_eq!(p.get(0).len(), 51, "lost at {key}");
-            p.put(0, digests());
+            drop(p.put(0, digests()));
             let held: usize = p
                 .current
                 .values()
