@@ -71,6 +71,12 @@ pub struct ServeConfig {
     /// reads, the rest (at least two) for everything else.
     #[arg(long, env = "CLAIMDB_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+    /// Threads serving requests. Default: twice the CPUs this process
+    /// may use, because the server usually shares them with PostgreSQL: a
+    /// thread descheduled for a PostgreSQL backend leaves its requests to
+    /// the others.
+    #[arg(long, env = "CLAIMDB_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub worker_threads: Option<u16>,
     /// Largest gRPC message accepted or sent, in bytes.
     #[arg(long, env = "CLAIMDB_MAX_MESSAGE_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_message_bytes: usize,
@@ -145,4 +151,34 @@ pub fn default_data_dir() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
     data_home.join("claimdb")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> Result<ServeConfig, String> {
+        let argv = ["claimdb", "serve"].iter().chain(args);
+        match Cli::try_parse_from(argv)
+            .map_err(|e| e.to_string())?
+            .command
+        {
+            Command::Serve(c) => Ok(c),
+            _ => Err("not serve".into()),
+        }
+    }
+
+    #[test]
+    fn worker_threads_are_a_positive_count_or_left_to_the_default() {
+        assert_eq!(serve(&[]).map(|c| c.worker_threads), Ok(None));
+        assert_eq!(
+            serve(&["--worker-threads", "3"]).map(|c| c.worker_threads),
+            Ok(Some(3))
+        );
+        let zero = serve(&["--worker-threads", "0"]).map(|c| c.worker_threads);
+        assert!(
+            zero.as_ref().is_err_and(|e| e.contains("--worker-threads")),
+            "{zero:?}"
+        );
+    }
 }

@@ -13,9 +13,31 @@ use claimdb::config::{Cli, Command, ServeConfig};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let workers = match &cli.command {
+        Command::Serve(config) => config.worker_threads.map(usize::from).or_else(|| {
+            std::thread::available_parallelism()
+                .ok()
+                .map(|n| 2 * n.get())
+        }),
+        _ => None,
+    };
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(n) = workers {
+        runtime.worker_threads(n);
+    }
+    match runtime.build() {
+        Ok(rt) => rt.block_on(run(cli)),
+        Err(e) => {
+            eprintln!("claimdb: starting the runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
     claimdb::telemetry::init(cli.log_format);
     let result = match cli.command {
         Command::Serve(config) => serve(config).await.map(|()| true),
