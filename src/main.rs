@@ -15,6 +15,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The server's default is twice the CPUs (see `ServeConfig::worker_threads`);
+    // the client commands keep tokio's, one per CPU.
     let workers = match &cli.command {
         Command::Serve(config) => config.worker_threads.map(usize::from).or_else(|| {
             std::thread::available_parallelism()
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the command the line asked for.
 async fn run(cli: Cli) -> ExitCode {
     claimdb::telemetry::init(cli.log_format);
     let result = match cli.command {

@@ -31,8 +31,9 @@
 //!
 //! Memory is bounded by two generations: entries go into the current one;
 //! when it holds half the budget it becomes the previous one and the old
-//! previous is dropped (after the lock is released). A hit in the previous generation moves the entry
-//! back, so what is read keeps its place and what is not ages out.
+//! previous is dropped (after the lock is released). A hit in the previous
+//! generation moves the entry back, so what is read keeps its place and
+//! what is not ages out.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -266,10 +267,10 @@ fn parse(raw: &[u8]) -> Result<(SharedClaim, Entry), serde_json::Error> {
 }
 
 /// [`decode`] for a page of snapshots whose digests came with them from
-/// the database, in their order. The memo's
-/// lock is taken twice for the page, not twice per snapshot, and never
-/// while parsing: a reader descheduled while holding it would stall every
-/// other reader (two runtime threads, on cores shared with PostgreSQL).
+/// the database, in their order. The memo's lock is taken twice for the
+/// page, not twice per snapshot, and never while parsing: a thread
+/// descheduled while holding it (the cores are shared with PostgreSQL)
+/// would stall every other reader.
 pub(super) fn decode_many(raws: &[(Key, &[u8])]) -> Result<Vec<SharedClaim>, serde_json::Error> {
     let mut found: Vec<Option<SharedClaim>> = with_memo(|memo| {
         let found: Vec<_> = raws.iter().map(|(key, _)| memo.get(*key)).collect();
