@@ -204,7 +204,7 @@ mod tests {
                     name: (*name).to_string(),
                     kind: EntityKind::Person,
                 };
-                (*id, s)
+                (*id, s.into())
             })
             .collect()
     }

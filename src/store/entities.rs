@@ -378,14 +378,12 @@ async fn fetch_summaries(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Direct
             .await?;
     rows.into_iter()
         .map(|(id, name, kind)| {
-            Ok((
+            let summary = EntitySummary {
                 id,
-                EntitySummary {
-                    id,
-                    name,
-                    kind: parse_kind(&kind)?,
-                },
-            ))
+                name,
+                kind: parse_kind(&kind)?,
+            };
+            Ok((id, summary.into()))
         })
         .collect()
 }

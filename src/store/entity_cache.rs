@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use sqlx::PgConnection;
@@ -51,7 +51,7 @@ static LISTENERS: AtomicUsize = AtomicUsize::new(0);
 /// forget happened while it was fetching.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-type Cache = Mutex<HashMap<Uuid, (EntitySummary, Instant), foldhash::fast::RandomState>>;
+type Cache = Mutex<HashMap<Uuid, (Arc<EntitySummary>, Instant), foldhash::fast::RandomState>>;
 
 /// Process-wide: entity ids are UUIDv7, unique across databases, so one
 /// cache serves every store in the process.
@@ -131,8 +131,9 @@ pub(super) async fn announce(conn: &mut PgConnection, ids: &[Uuid]) -> Result<()
     Ok(())
 }
 
-/// The cached summaries of `ids` and the ids that must be fetched, with
-/// the generation to hand back to [`store`].
+/// The cached summaries of `ids` and the ids that must be fetched (each
+/// once, however often `ids` repeats it), with the generation to hand back
+/// to [`store`].
 pub(super) fn lookup(ids: &[Uuid]) -> (Directory, Vec<Uuid>, u64) {
     let generation = GENERATION.load(Ordering::Acquire);
     let mut out = Directory::with_capacity_and_hasher(ids.len(), Default::default());
@@ -141,9 +142,12 @@ pub(super) fn lookup(ids: &[Uuid]) -> (Directory, Vec<Uuid>, u64) {
     match cache().lock() {
         Ok(c) => {
             for id in ids {
+                if out.contains_key(id) {
+                    continue;
+                }
                 match c.get(id) {
                     Some((s, at)) if now.duration_since(*at) < ttl => {
-                        out.insert(*id, s.clone());
+                        out.insert(*id, Arc::clone(s));
                     }
                     _ => missing.push(*id),
                 }
@@ -151,6 +155,8 @@ pub(super) fn lookup(ids: &[Uuid]) -> (Directory, Vec<Uuid>, u64) {
         }
         Err(_) => missing.extend_from_slice(ids),
     }
+    missing.sort_unstable();
+    missing.dedup();
     (out, missing, generation)
 }
 
@@ -166,7 +172,7 @@ pub(super) fn store(fetched: &Directory, generation: u64) {
     }
     let now = Instant::now();
     for (id, s) in fetched {
-        c.insert(*id, (s.clone(), now));
+        c.insert(*id, (Arc::clone(s), now));
     }
 }
 
@@ -186,22 +192,24 @@ mod tests {
     #[test]
     fn a_fetch_racing_a_forget_is_not_cached_and_a_forgotten_id_is_refetched() {
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let (_, missing, generation) = lookup(&[a, b]);
+        // Repeated ids are fetched once.
+        let (_, missing, generation) = lookup(&[a, b, a]);
         assert_eq!(missing, vec![a, b]);
         // A rename of `a` commits while the read is fetching.
         forget(&[a]);
         store(
-            &Directory::from_iter([(a, summary(a, "Old")), (b, summary(b, "B"))]),
+            &Directory::from_iter([(a, summary(a, "Old").into()), (b, summary(b, "B").into())]),
             generation,
         );
         let (_, missing, generation) = lookup(&[a, b]);
         assert_eq!(missing, vec![a, b], "nothing cached from the racing fetch");
         store(
-            &Directory::from_iter([(a, summary(a, "New")), (b, summary(b, "B"))]),
+            &Directory::from_iter([(a, summary(a, "New").into()), (b, summary(b, "B").into())]),
             generation,
         );
-        let (found, missing, _) = lookup(&[a, b]);
+        let (found, missing, _) = lookup(&[a, b, a]);
         assert!(missing.is_empty());
+        assert_eq!(found.len(), 2);
         assert_eq!(found[&a].name, "New");
         forget_payload(&format!("{a}"));
         let (_, missing, _) = lookup(&[a, b]);
