@@ -309,14 +309,26 @@ impl ClaimRecord {
 
     /// Every entity id the record refers to.
     pub fn entity_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.speaker_ids
-            .iter()
-            .copied()
-            .chain(self.subjects.iter().map(|s| s.entity_id))
-            .chain(self.recipient_id)
-            .chain(self.via_id)
-            .chain(self.publisher_id)
+        entity_ids(
+            &self.speaker_ids,
+            &self.subjects,
+            [self.recipient_id, self.via_id, self.publisher_id],
+        )
     }
+}
+
+/// Speakers, subjects, then the single references (addressee, carrier,
+/// publisher): the order every reader of a version's entities uses.
+pub(super) fn entity_ids<'a>(
+    speakers: &'a [Uuid],
+    subjects: &'a [SubjectLink],
+    singles: [Option<Uuid>; 3],
+) -> impl Iterator<Item = Uuid> + 'a {
+    speakers
+        .iter()
+        .copied()
+        .chain(subjects.iter().map(|s| s.entity_id))
+        .chain(singles.into_iter().flatten())
 }
 
 /// A claim's identity inside its article: kind, text, spans and the set of

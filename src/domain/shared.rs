@@ -67,13 +67,11 @@ impl EntityRefs {
 
     /// Every entity id, as [`ClaimRecord::entity_ids`] gives them.
     pub fn ids(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.speakers
-            .iter()
-            .copied()
-            .chain(self.subjects.iter().map(|s| s.entity_id))
-            .chain(self.recipient)
-            .chain(self.via)
-            .chain(self.publisher)
+        super::claim::entity_ids(
+            &self.speakers,
+            &self.subjects,
+            [self.recipient, self.via, self.publisher],
+        )
     }
 }
 

@@ -57,6 +57,22 @@ use crate::domain::{ClaimRecord, SharedClaim};
 /// about 250 of fixed overhead. So about 80,000 versions.
 const BUDGET: usize = 60 << 20;
 
+/// A snapshot column type: SQL-typed as [`RawSnapshot`], whose bytes it
+/// decodes.
+macro_rules! jsonb_column {
+    ($t:ty) => {
+        impl Type<Postgres> for $t {
+            fn type_info() -> PgTypeInfo {
+                <RawSnapshot<'_> as Type<Postgres>>::type_info()
+            }
+
+            fn compatible(ty: &PgTypeInfo) -> bool {
+                <RawSnapshot<'_> as Type<Postgres>>::compatible(ty)
+            }
+        }
+    };
+}
+
 /// A whole claim record read from a `jsonb` snapshot column, decoded for
 /// its reader alone: for the readers that need every field (writers,
 /// revision lists, events). The memo holds versions as the API sends them,
@@ -71,15 +87,7 @@ impl Snapshot {
     }
 }
 
-impl Type<Postgres> for Snapshot {
-    fn type_info() -> PgTypeInfo {
-        <RawSnapshot<'_> as Type<Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <RawSnapshot<'_> as Type<Postgres>>::compatible(ty)
-    }
-}
+jsonb_column!(Snapshot);
 
 impl<'r> Decode<'r, Postgres> for Snapshot {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
@@ -93,15 +101,7 @@ impl<'r> Decode<'r, Postgres> for Snapshot {
 #[derive(Debug, Clone)]
 pub(super) struct Version(pub(super) SharedClaim);
 
-impl Type<Postgres> for Version {
-    fn type_info() -> PgTypeInfo {
-        <RawSnapshot<'_> as Type<Postgres>>::type_info()
-    }
-
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <RawSnapshot<'_> as Type<Postgres>>::compatible(ty)
-    }
-}
+jsonb_column!(Version);
 
 impl<'r> Decode<'r, Postgres> for Version {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
@@ -241,22 +241,10 @@ fn key(raw: &[u8]) -> Key {
 }
 
 /// The version a snapshot's JSON text holds.
-pub(super) fn decode(raw: &[u8]) -> Result<SharedClaim, serde_json::Error> {
-    let key = key(raw);
-    let hit = with_memo(|memo| {
-        let claim = memo.get(key)?;
-        memo.hits += 1;
-        Some(claim)
-    });
-    if let Some(claim) = hit {
-        return Ok(claim);
-    }
-    let (claim, entry) = parse(raw)?;
-    with_memo(|memo| {
-        memo.decoded += 1;
-        memo.put(key, entry);
-    });
-    Ok(claim)
+pub(super) fn decode(raw: &[u8]) -> Result<SharedClaim, BoxDynError> {
+    let mut one = decode_many(&[(key(raw), raw)])?;
+    one.pop()
+        .ok_or_else(|| "a snapshot decoded to no version".into())
 }
 
 /// A version parsed from its JSON, and its memo entry.
