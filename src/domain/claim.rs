@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::entity::EntityRef;
 use super::error::Violations;
+use super::rfc3339;
 
 /// Longest accepted claim text, in characters.
 pub const MAX_TEXT_LEN: usize = 100_000;
@@ -131,6 +132,7 @@ pub struct Span {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SaidTime {
     /// Start of the period; `None` when unknown.
+    #[serde(default, deserialize_with = "rfc3339::opt_utc")]
     pub time: Option<DateTime<Utc>>,
     /// How precisely `time` is known.
     pub precision: SaidPrecision,
@@ -249,6 +251,7 @@ pub struct ClaimRecord {
     /// The article's publisher.
     pub publisher_id: Option<Uuid>,
     /// The article's publication time.
+    #[serde(default, deserialize_with = "rfc3339::opt_utc")]
     pub published_time: Option<DateTime<Utc>>,
     /// Speakers, in order.
     pub speaker_ids: Vec<Uuid>,
@@ -283,8 +286,10 @@ pub struct ClaimRecord {
     /// Revision number.
     pub revision: i64,
     /// First recorded.
+    #[serde(deserialize_with = "rfc3339::utc")]
     pub create_time: DateTime<Utc>,
     /// This version recorded.
+    #[serde(deserialize_with = "rfc3339::utc")]
     pub update_time: DateTime<Utc>,
     /// The statement (underlying remark) the claim belongs to. Absent in
     /// snapshots written before statements existed.

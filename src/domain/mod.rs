@@ -12,6 +12,7 @@ pub mod entity;
 pub mod error;
 pub mod page;
 pub mod query;
+pub mod rfc3339;
 pub mod shared;
 pub mod statement;
 pub mod text;
