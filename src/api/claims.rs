@@ -238,14 +238,12 @@ impl ClaimService for ClaimApi {
             .list_claims(&filter, paging.size, paging.after.as_ref())
             .await
             .map_err(from_store)?;
-        Ok(Response::new(wire::ListClaimsResponse {
-            claims: page
-                .items
-                .iter()
-                .map(|c| encode_claim(c, &page.entities))
-                .collect(),
-            next_page_token: paging.token(page.next),
-        }))
+        let token = paging.token(page.next);
+        Ok(Response::new(wire::ListClaimsResponse::new(
+            &page.items,
+            &page.entities,
+            &token,
+        )))
     }
 
     async fn update_claim(
