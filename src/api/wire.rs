@@ -2,10 +2,12 @@
 //!
 //! `GetClaim` and `ListClaims` answer with the types below instead of the
 //! generated `GetClaimResponse` and `ListClaimsResponse`: the same field
-//! numbers, with each claim typed `bytes`. On the wire an embedded message
-//! and a bytes field are the same (length-delimited), so clients see the
-//! messages the `.proto` files describe; `build.rs` generates the server of
-//! `ClaimService` around these two types.
+//! numbers, with each claim written as ready bytes (`GetClaimResponse` types
+//! it `bytes`; `ListClaimsResponse` holds its whole page encoded). On the
+//! wire an embedded message and a bytes field are the same
+//! (length-delimited), so clients see the messages the `.proto` files
+//! describe; `build.rs` generates the server of `ClaimService` around these
+//! two types.
 //!
 //! Why: a version's message never changes, so it is encoded once and kept
 //! with the version in the snapshot memo ([`SharedClaim::derived`]); a
