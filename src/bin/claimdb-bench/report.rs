@@ -231,8 +231,9 @@ fn render_cpu(o: &mut String, r: &Report) {
 }
 
 /// What the figures mean; printed under the table and kept in the JSON.
-/// `decode`: whether the clients decoded what they read (`--decode`).
-pub(crate) fn notes(decode: bool) -> Vec<String> {
+/// `decode`: whether the clients decoded what they read (`--decode`);
+/// `direct_first`: whether each direct side ran before its service side.
+pub(crate) fn notes(decode: bool, direct_first: bool) -> Vec<String> {
     let clients = if decode {
         "clients (--decode): the service side decodes every Claim message into its fields, the \
          direct side parses every JSON snapshot into its typed record (claimdb's ClaimRecord), as an \
@@ -280,6 +281,20 @@ pub(crate) fn notes(decode: bool) -> Vec<String> {
     .map(|s| (*s).to_string())
     .collect();
     notes.insert(1, clients.to_string());
+    let (first, second) = if direct_first {
+        ("direct", "service")
+    } else {
+        ("service", "direct")
+    };
+    notes.insert(
+        2,
+        format!(
+            "order: each workload's {first} side ran first, then its {second} side on the same \
+             parameters, so the {second} side reads pages the {first} side has just cached. That \
+             matters only once the dataset outgrows memory (10M claims here); --direct-first \
+             swaps the order."
+        ),
+    );
     notes
 }
 

@@ -183,7 +183,7 @@ async fn run_on(
         server_memory,
         cleanup_claims_deleted: cleanup,
         plans,
-        notes: report::notes(settings.decode),
+        notes: report::notes(settings.decode, settings.direct_first),
         failed,
     })
 }

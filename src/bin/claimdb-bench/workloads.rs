@@ -513,23 +513,24 @@ pub(crate) async fn run_one(
             serial: 0,
         });
     }
-    server.reset_window();
     let probe = Some(Probe {
         server: Some(server.pid()),
         postmaster,
     });
+    // The server stays up but idle while the direct side runs: its figure
+    // shows what it costs doing nothing (health checks, the event listener).
+    let mut direct = None;
+    if settings.direct_first {
+        direct = run_direct(settings, ctx, pool, job, w, &stream, spec, probe).await?;
+    }
+    server.reset_window();
     let service = load::run(spec, callers, probe).await?;
     server.check_alive()?;
     let server_rss_peak_kib = server.window_peak_kib();
     let server_rss_after_kib = server.memory().map(|m| m.rss_kib).unwrap_or(0);
-    let direct = if w == Workload::IngestOne {
-        None
-    } else {
-        let callers = direct_callers(settings, ctx, pool, job, w, &stream).await?;
-        // The server stays up but idle: its figure shows what it costs
-        // doing nothing (health checks, the event listener).
-        Some(load::run(spec, callers, probe).await?)
-    };
+    if !settings.direct_first {
+        direct = run_direct(settings, ctx, pool, job, w, &stream, spec, probe).await?;
+    }
     let failed = service.error_count() > 0 || direct.as_ref().is_some_and(|d| d.error_count() > 0);
     let direct_over_service = direct
         .as_ref()
@@ -544,6 +545,26 @@ pub(crate) async fn run_one(
         server_rss_after_kib,
         failed,
     })
+}
+
+/// Measures the direct side of `w` (none for IngestArticle, which has no
+/// direct baseline).
+#[allow(clippy::too_many_arguments)]
+async fn run_direct(
+    settings: &Settings,
+    ctx: &Arc<Context>,
+    pool: &sqlx::PgPool,
+    job: ServiceJob,
+    w: Workload,
+    stream: &impl Fn(u64, usize) -> Rng,
+    spec: Spec,
+    probe: Option<Probe>,
+) -> anyhow::Result<Option<Stats>> {
+    if w == Workload::IngestOne {
+        return Ok(None);
+    }
+    let callers = direct_callers(settings, ctx, pool, job, w, stream).await?;
+    Ok(Some(load::run(spec, callers, probe).await?))
 }
 
 /// The direct side's callers: one pooled connection each, drawing the same
