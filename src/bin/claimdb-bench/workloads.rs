@@ -548,7 +548,8 @@ pub(crate) async fn run_one(
 }
 
 /// Measures the direct side of `w` (none for IngestArticle, which has no
-/// direct baseline).
+/// direct baseline): one pooled connection per caller, drawing the same
+/// parameter streams as the service side's.
 #[allow(clippy::too_many_arguments)]
 async fn run_direct(
     settings: &Settings,
@@ -563,20 +564,6 @@ async fn run_direct(
     if w == Workload::IngestOne {
         return Ok(None);
     }
-    let callers = direct_callers(settings, ctx, pool, job, w, stream).await?;
-    Ok(Some(load::run(spec, callers, probe).await?))
-}
-
-/// The direct side's callers: one pooled connection each, drawing the same
-/// parameter streams as the service side's.
-async fn direct_callers(
-    settings: &Settings,
-    ctx: &Arc<Context>,
-    pool: &sqlx::PgPool,
-    job: ServiceJob,
-    w: Workload,
-    stream: &impl Fn(u64, usize) -> Rng,
-) -> anyhow::Result<Vec<DirectCaller>> {
     let mut callers = Vec::with_capacity(settings.concurrency);
     for i in 0..settings.concurrency {
         callers.push(DirectCaller {
@@ -590,7 +577,7 @@ async fn direct_callers(
             builder: RowBuilder::new(IdGen::Now, ctx.targets.book.clone()),
         });
     }
-    Ok(callers)
+    Ok(Some(load::run(spec, callers, probe).await?))
 }
 
 /// The EXPLAIN (ANALYZE, BUFFERS) plan of each read workload's direct SQL
