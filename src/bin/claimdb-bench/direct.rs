@@ -13,11 +13,12 @@
 //! sends jsonb as text either way).
 //!
 //! Nor does the direct side name the snapshots it already holds: the
-//! store's list queries select `r.snapshot_digest` and
-//! `CASE WHEN r.snapshot_digest = ANY($1) THEN NULL ELSE r.snapshot END`
-//! for the versions its memory holds (`src/store/claim_list.rs`, `Known`),
-//! where these select `r.snapshot` every time, as a hand-written client
-//! would. Being able to skip that work is an advantage of the service.
+//! store's list queries select `r.snapshot_digest` and, for the versions
+//! its memory holds, NULL in place of the snapshot, which is then read by a
+//! sub-select only for the versions not held (`src/store/claim_list.rs`,
+//! `Known`), so a held version costs an index-only look-up; these select
+//! `r.snapshot` every time, as a hand-written client would. Being able to
+//! skip that work is an advantage of the service.
 //!
 //! Keep these strings in step with the store when its queries change.
 
