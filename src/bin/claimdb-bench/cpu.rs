@@ -19,6 +19,12 @@ use serde::Serialize;
 /// to `/proc`.
 const TICKS_PER_SEC: f64 = 100.0;
 
+/// The CPUs this process may use: the machine line of the report, and how
+/// many connections load the dataset.
+pub(crate) fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// The processes to account.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Probe {

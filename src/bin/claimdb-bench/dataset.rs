@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::cluster::Cluster;
 use crate::copy::{self, EntityBook, IdGen, RowBuilder};
+use crate::cpu::cpus;
 use crate::gen::{Available, World, RECENT_REMARKS};
 use crate::rng::Rng;
 
@@ -347,11 +348,6 @@ async fn check_foreign_keys(pool: &PgPool) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// The CPUs this process may use.
-fn cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// One loading connection: takes chunks until there are none, each in its

@@ -71,9 +71,7 @@ impl Machine {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         Self {
-            nproc: std::thread::available_parallelism()
-                .map(std::num::NonZeroUsize::get)
-                .unwrap_or(1),
+            nproc: crate::cpu::cpus(),
             cpu,
             ram_bytes: ram_kib * 1024,
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
