@@ -30,6 +30,9 @@ use crate::store::{EventFilter, Store, StoreError};
 const STALL_TIMEOUT: Duration = Duration::from_secs(1);
 /// Poll interval when no notification arrives.
 const POLL: Duration = Duration::from_secs(1);
+/// How soon a read that stopped at a hole looks again, if no notification
+/// comes first: a transaction committing fills its hole within moments.
+const HOLE_RECHECK: Duration = Duration::from_millis(20);
 
 /// Shared state of all watch streams.
 #[derive(Clone, Debug)]
@@ -191,6 +194,9 @@ async fn produce(
 ) {
     let mut wake = hub.wake.clone();
     let mut shutdown = hub.shutdown.clone();
+    // A hole seen by the last read (see `store::events`): seen twice, the
+    // stream settles the log rather than wait for it to fill.
+    let mut suspect: Option<i64> = None;
     loop {
         if *shutdown.borrow() {
             return;
@@ -207,7 +213,8 @@ async fn produce(
                 return;
             }
         };
-        let (events, dir) = match hub.store.read_events(after, &filter, room as i64).await {
+        let (events, settled, dir) = match hub.store.read_events(after, &filter, room as i64).await
+        {
             Ok(r) => r,
             Err(e) => {
                 let _ = tx.send(Err(from_store(e))).await;
@@ -231,9 +238,33 @@ async fn produce(
         if full_read {
             continue;
         }
+        // Everything up to the settled position was read: skip what the
+        // filter left out, so the next read starts there.
+        after = after.max(settled.upto);
+        if settled.more {
+            continue;
+        }
+        let pause = match settled.hole {
+            None => POLL,
+            Some(hole) if suspect == Some(hole) => {
+                suspect = None;
+                match hub.store.settle_events().await {
+                    Ok(true) => continue,
+                    Ok(false) => POLL,
+                    Err(e) => {
+                        let _ = tx.send(Err(from_store(e))).await;
+                        return;
+                    }
+                }
+            }
+            Some(hole) => {
+                suspect = Some(hole);
+                HOLE_RECHECK
+            }
+        };
         tokio::select! {
             _ = wake.changed() => {},
-            _ = tokio::time::sleep(POLL) => {},
+            _ = tokio::time::sleep(pause) => {},
             _ = shutdown.changed() => {},
         }
     }

@@ -3,6 +3,7 @@
 //! records together with the entity summaries needed to display them.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -12,7 +13,7 @@ use uuid::Uuid;
 use super::articles::ResolvedArticleFilter;
 use super::claim_list::ResolvedClaimFilter;
 use super::claims::RevisionEntry;
-use super::events::{self, EventFilter, EventListener, PendingEvent, StoredEvent};
+use super::events::{self, EventFilter, EventListener, PendingEvent, Settled, StoredEvent};
 use super::{articles, claim_list, claims, entities, entity_cache, resolve, Store, StoreError};
 use crate::domain::page::{Cursor, PageSize};
 use crate::domain::{
@@ -255,8 +256,9 @@ impl Store {
             .filter(|(_, inserted)| **inserted)
             .map(|(r, _)| pending(RevisionChange::Created, r))
             .collect();
-        events::append(&mut tx, &pending_events).await?;
+        let wake = events::append(&mut tx, &pending_events).await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         Ok(Ingested {
             article: result.article,
             claims: result.claims,
@@ -302,8 +304,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let rec = claims::update(&mut tx, id, patch, expected_revision, reason, actor).await?;
         let dir = directory(&mut tx, std::iter::once(&rec), std::iter::empty()).await?;
-        events::append(&mut tx, &[pending(RevisionChange::Corrected, &rec)]).await?;
+        let wake = events::append(&mut tx, &[pending(RevisionChange::Corrected, &rec)]).await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         Ok((rec, dir))
     }
 
@@ -318,8 +321,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let rec = claims::retract(&mut tx, id, expected_revision, reason, actor).await?;
         let dir = directory(&mut tx, std::iter::once(&rec), std::iter::empty()).await?;
-        events::append(&mut tx, &[pending(RevisionChange::Retracted, &rec)]).await?;
+        let wake = events::append(&mut tx, &[pending(RevisionChange::Retracted, &rec)]).await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         Ok((rec, dir))
     }
 
@@ -432,23 +436,51 @@ impl Store {
         })
     }
 
-    /// Events after position `after` matching `filter`, oldest first.
+    /// Events after position `after` matching `filter`, oldest first, as
+    /// far as the log is settled (see [`events`]); the [`Settled`] says how
+    /// far that is, and whether a hole stopped the read.
     pub async fn read_events(
         &self,
         after: i64,
         filter: &EventFilter,
         limit: i64,
-    ) -> Result<(Vec<StoredEvent>, Directory), StoreError> {
+    ) -> Result<(Vec<StoredEvent>, Settled, Directory), StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let evs = events::read(&mut conn, after, filter, limit).await?;
+        let base = after.max(self.events_settled.load(Ordering::Acquire));
+        let settled = events::settled(&mut conn, base).await?;
+        let evs = events::read(&mut conn, after, settled.upto, filter, limit).await?;
         let dir = directory(&mut conn, evs.iter().map(|e| &e.record), std::iter::empty()).await?;
-        Ok((evs, dir))
+        Ok((evs, settled, dir))
     }
 
-    /// The position of the newest event.
+    /// Waits for the appenders committing now (an instant), so every hole in
+    /// the log so far is known to be for good. `false` if they held on past
+    /// the timeout.
+    pub async fn settle_events(&self) -> Result<bool, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(match events::settle(&mut conn).await? {
+            Some(top) => {
+                self.events_settled.fetch_max(top, Ordering::AcqRel);
+                true
+            }
+            None => false,
+        })
+    }
+
+    /// The position after which a watcher starting now sees every event
+    /// that commits from now on: settling the log puts every position handed
+    /// out so far behind it, and every later append after it.
     pub async fn event_head(&self) -> Result<i64, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        events::head(&mut conn).await
+        match events::settle(&mut conn).await? {
+            Some(top) => {
+                self.events_settled.fetch_max(top, Ordering::AcqRel);
+                Ok(top)
+            }
+            None => Err(StoreError::Unavailable(sqlx::Error::Protocol(
+                "the event log's writers held their lock too long; try again".into(),
+            ))),
+        }
     }
 
     /// A listener woken by every committed event.

@@ -72,7 +72,7 @@ async fn log_changes(
     conn: &mut PgConnection,
     change: RevisionChange,
     recs: &[ClaimRecord],
-) -> Result<(), StoreError> {
+) -> Result<events::Wake, StoreError> {
     let list: Vec<_> = recs.iter().map(|r| pending(change, r)).collect();
     events::append(conn, &list).await
 }
@@ -152,8 +152,9 @@ impl Store {
     ) -> Result<StatementView, StoreError> {
         let mut tx = self.pool.begin().await?;
         let moved = merge::merge_statements(&mut tx, from, into, &Change { reason, actor }).await?;
-        log_changes(&mut tx, RevisionChange::Regrouped, &moved).await?;
+        let wake = log_changes(&mut tx, RevisionChange::Regrouped, &moved).await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         self.get_statement(into).await
     }
 
@@ -167,13 +168,14 @@ impl Store {
     ) -> Result<(ClaimRecord, StatementView), StoreError> {
         let mut tx = self.pool.begin().await?;
         let rec = merge::split_claim(&mut tx, claim_id, &Change { reason, actor }).await?;
-        log_changes(
+        let wake = log_changes(
             &mut tx,
             RevisionChange::Regrouped,
             std::slice::from_ref(&rec),
         )
         .await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         let new = rec
             .statement_id
             .ok_or_else(|| StoreError::Corrupt("split claim without a statement".into()))?;
@@ -196,9 +198,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let (entity, recs) =
             merge::merge_entities(&mut tx, from, into, &Change { reason, actor }).await?;
-        log_changes(&mut tx, RevisionChange::Merged, &recs).await?;
+        let wake = log_changes(&mut tx, RevisionChange::Merged, &recs).await?;
         entity_cache::announce(&mut tx, &[from, into]).await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         entity_cache::forget(&[from, into]);
         Ok((entity, recs.len()))
     }
@@ -345,8 +348,9 @@ impl Store {
             }
             outcome.statement_ids.push(statement);
         }
-        log_changes(&mut tx, RevisionChange::Created, &created).await?;
+        let wake = log_changes(&mut tx, RevisionChange::Created, &created).await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         Ok(outcome)
     }
 }

@@ -143,8 +143,9 @@ impl Store {
             .filter_map(|r| r.as_ref().and_then(|r| r.as_ref().ok()))
             .flat_map(new_claim_events)
             .collect();
-        events::append(&mut tx, &pending_events).await?;
+        let wake = events::append(&mut tx, &pending_events).await?;
         tx.commit().await?;
+        wake.send(&self.pool);
         Ok(results
             .into_iter()
             .map(|r| {

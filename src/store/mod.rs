@@ -28,13 +28,15 @@ mod snapshot;
 mod statement_assign;
 mod statements;
 
+use std::sync::atomic::AtomicI64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use claims::RevisionEntry;
 pub use error::StoreError;
-pub use events::{EventFilter, EventListener, PendingEvent, StoredEvent};
+pub use events::{EventFilter, EventListener, PendingEvent, Settled, StoredEvent, APPEND_LOCK};
 pub use facade::{Directory, Ingested, Page};
 pub use facade_statements::{ExportedStatement, ImportOutcome, StatementView};
 pub use import::ItemOutcome;
@@ -52,6 +54,9 @@ pub struct Store {
     pool: PgPool,
     /// The hot reads' own connections (see [`read_pool`]).
     reads: read_pool::ReadPool,
+    /// The event log's position below which every hole is known to be for
+    /// good (see [`events`]); only grows.
+    events_settled: Arc<AtomicI64>,
 }
 
 /// Pool settings.
@@ -94,6 +99,7 @@ impl Store {
         Self {
             pool,
             reads: read_pool,
+            events_settled: Arc::default(),
         }
     }
 
@@ -106,7 +112,11 @@ impl Store {
             (options.get_max_connections() / 2).max(1),
             options.get_acquire_timeout(),
         );
-        Self { pool, reads }
+        Self {
+            pool,
+            reads,
+            events_settled: Arc::default(),
+        }
     }
 
     /// The underlying pool (for tests and tools).

@@ -28,6 +28,39 @@ async fn next_event(
         .expect("no error")
 }
 
+/// Watches the whole log until `total` claims arrived, reading `per_stream`
+/// events from each stream, then dropping it and resuming from the last
+/// cursor. Returns the claim ids in arrival order and the reconnects.
+async fn watch_with_reconnects(
+    app: &TestApp,
+    total: usize,
+    per_stream: usize,
+) -> (Vec<String>, usize) {
+    let mut received: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    let mut reconnects = 0;
+    while received.len() < total {
+        let req = watch(None, &cursor, cursor.is_empty());
+        let mut stream = app
+            .claims
+            .clone()
+            .watch_claims(req)
+            .await
+            .unwrap()
+            .into_inner();
+        for _ in 0..per_stream {
+            if received.len() == total {
+                break;
+            }
+            let e = next_event(&mut stream).await;
+            received.push(e.claim.unwrap().id);
+            cursor = e.cursor;
+        }
+        reconnects += 1;
+    }
+    (received, reconnects)
+}
+
 #[tokio::test]
 async fn a_watcher_receives_the_events_of_matching_claims_only() {
     let mut app = TestApp::spawn().await;
@@ -95,35 +128,12 @@ async fn reconnecting_with_a_cursor_loses_and_duplicates_nothing_while_ingest_co
         }
         ids
     });
-    let mut received: Vec<String> = Vec::new();
-    let mut cursor = String::new();
-    let mut reconnects = 0;
-    while received.len() < total {
-        let req = watch(None, &cursor, cursor.is_empty());
-        let mut stream = app
-            .claims
-            .clone()
-            .watch_claims(req)
-            .await
-            .unwrap()
-            .into_inner();
-        // Read a few events, then drop the connection mid-stream.
-        for _ in 0..7 {
-            if received.len() == total {
-                break;
-            }
-            let e = next_event(&mut stream).await;
-            received.push(e.claim.unwrap().id);
-            cursor = e.cursor;
-        }
-        drop(stream);
-        reconnects += 1;
-    }
+    let (received, reconnects) = watch_with_reconnects(&app, total, 7).await;
     let ids = ingest.await.unwrap();
     assert!(reconnects > 5);
     let unique: HashSet<_> = received.iter().cloned().collect();
     assert_eq!(unique.len(), received.len(), "no event delivered twice");
-    assert_eq!(received, ids, "every event, in commit order");
+    assert_eq!(received, ids, "every event, in the order written");
 }
 
 #[tokio::test]
@@ -195,4 +205,139 @@ async fn shutdown_completes_promptly_with_open_streams() {
             .expect("stream ends");
         assert!(matches!(end, None | Some(Err(_))), "{end:?}");
     }
+}
+
+/// Plays another writer between its event append and the end of its
+/// commit: holds the appenders' lock and a copy of the first event, so its
+/// position is taken but not yet visible.
+async fn open_append(app: &TestApp) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut holder = app.store.pool().begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+        .bind(claimdb::store::APPEND_LOCK)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO claim_events (claim_id, revision, change, record_time, article_id, \
+         publisher_id, kind, speaker_ids, subject_ids, text) \
+         SELECT claim_id, revision, change, record_time, article_id, publisher_id, kind, \
+         speaker_ids, subject_ids, text FROM claim_events ORDER BY seq LIMIT 1",
+    )
+    .execute(&mut *holder)
+    .await
+    .unwrap();
+    holder
+}
+
+#[tokio::test]
+async fn an_event_that_commits_after_a_later_one_is_delivered_in_log_order() {
+    let mut app = TestApp::spawn().await;
+    app.ingest(article(
+        "https://e.com/h0",
+        &[("Ana Veloso", "first", day(4, 1))],
+    ))
+    .await;
+    let holder = open_append(&app).await;
+    // Ingest does not wait for the open append: writers commit side by side.
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        app.ingest(article(
+            "https://e.com/h1",
+            &[("Ana Veloso", "second", day(4, 2))],
+        )),
+    )
+    .await
+    .expect("ingest does not wait for another writer's commit");
+    let mut stream = app
+        .claims
+        .clone()
+        .watch_claims(watch(None, "", true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(next_event(&mut stream).await.claim.unwrap().text, "first");
+    // "second" is committed, but the position before it is not yet.
+    let early = tokio::time::timeout(Duration::from_millis(2500), stream.next()).await;
+    assert!(early.is_err(), "delivered past an open append: {early:?}");
+    holder.commit().await.unwrap();
+    let texts = [
+        next_event(&mut stream).await.claim.unwrap().text,
+        next_event(&mut stream).await.claim.unwrap().text,
+    ];
+    assert_eq!(texts, ["first", "second"], "the late commit, then the rest");
+
+    // An append that rolls back leaves a hole for good: the stream goes on.
+    let holder = open_append(&app).await;
+    app.ingest(article(
+        "https://e.com/h2",
+        &[("Ana Veloso", "third", day(4, 3))],
+    ))
+    .await;
+    holder.rollback().await.unwrap();
+    assert_eq!(next_event(&mut stream).await.claim.unwrap().text, "third");
+    let more = tokio::time::timeout(Duration::from_millis(1500), stream.next()).await;
+    assert!(more.is_err(), "unexpected event {more:?}");
+}
+
+#[tokio::test]
+async fn a_watcher_from_now_waits_for_open_appends_and_skips_what_committed_before() {
+    let mut app = TestApp::spawn().await;
+    app.ingest(article(
+        "https://e.com/n0",
+        &[("Ana Veloso", "before", day(5, 1))],
+    ))
+    .await;
+    let holder = open_append(&app).await;
+    let claims = app.claims.clone();
+    // Starting a watch "from now" settles the log: it waits for the open
+    // append to commit, so that event counts as before the watch.
+    let start = tokio::spawn(async move {
+        let mut claims = claims;
+        claims.watch_claims(watch(None, "", false)).await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    holder.commit().await.unwrap();
+    let mut stream = tokio::time::timeout(Duration::from_secs(10), start)
+        .await
+        .expect("the watch starts once the append commits")
+        .unwrap()
+        .unwrap()
+        .into_inner();
+    app.ingest(article(
+        "https://e.com/n1",
+        &[("Ana Veloso", "after", day(5, 2))],
+    ))
+    .await;
+    assert_eq!(next_event(&mut stream).await.claim.unwrap().text, "after");
+}
+
+#[tokio::test]
+async fn concurrent_writers_lose_and_duplicate_nothing_for_a_reconnecting_watcher() {
+    let app = TestApp::spawn().await;
+    let (writers, each) = (4usize, 20usize);
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let mut client = app.claims.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..each {
+                let req = article(
+                    &format!("https://e.com/c{w}-{i}"),
+                    &[(&format!("Writer {w}"), &format!("claim {w}/{i}"), day(6, 1))],
+                );
+                let out = client.ingest_article(req).await.unwrap().into_inner();
+                ids.push(out.claims[0].id.clone());
+            }
+            ids
+        }));
+    }
+    let total = writers * each;
+    let (received, _) = watch_with_reconnects(&app, total, 11).await;
+    let mut written = HashSet::new();
+    for t in tasks {
+        written.extend(t.await.unwrap());
+    }
+    let unique: HashSet<_> = received.iter().cloned().collect();
+    assert_eq!(unique.len(), received.len(), "no event delivered twice");
+    assert_eq!(unique, written, "every event");
 }

@@ -144,13 +144,15 @@ class ClaimServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WatchClaims(self, request, context):
-        """Streams claim events (created, corrected, retracted, merged) that match
-        a filter, in commit order, from a durable log. Every event carries a
-        cursor: reconnecting with the last cursor received delivers every event
-        missed since, in order, exactly once, then live ones. A client that falls
-        more than the server's per-stream buffer behind is disconnected with
-        RESOURCE_EXHAUSTED and resumes from its cursor. Streams end with OK when
-        the server shuts down.
+        """Streams claim events (created, corrected, retracted, merged) that match a
+        filter, in log order, from a durable log: a change always comes after the
+        changes it builds on (a claim's revisions in order); writes that commit at
+        the same moment come in the order they reached the log. Every event
+        carries a cursor: reconnecting with the last cursor received delivers
+        every event missed since, in order, exactly once, then live ones. A client
+        that falls more than the server's per-stream buffer behind is disconnected
+        with RESOURCE_EXHAUSTED and resumes from its cursor. Streams end with OK
+        when the server shuts down.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -159,10 +161,10 @@ class ClaimServiceServicer:
     def ImportArticles(self, request_iterator, context):
         """Bulk load: a stream of ingest requests. Each item is committed on its own
         (a bad item is reported by its index and does not stop the rest); the
-        server batches the writes. Items are not always committed in stream
-        order: one naming an entity that another writer is creating at that
-        moment is written after the rest of its batch (events follow commit
-        order). One summary at the end.
+        server batches the writes. Items are not always committed in stream order:
+        one naming an entity that another writer is creating at that moment is
+        written after the rest of its batch (its events come after the batch's).
+        One summary at the end.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
