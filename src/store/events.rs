@@ -36,8 +36,9 @@ pub const APPEND_LOCK: i64 = 0x636c_6169_6d65_7673;
 /// Positions a read examines for holes at most (an index-only scan); a read
 /// that stops there simply continues from there the next time.
 const HOLE_SCAN: i64 = 10_000;
-/// How long [`settle`] waits for appenders still committing.
-const SETTLE_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
+/// Bounds how long [`settle`] waits for appenders still committing (new
+/// appenders queue behind it meanwhile); past it, the stream polls again.
+const SET_SETTLE_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
 
 /// A change to record in the log, collected during a write transaction.
 #[derive(Debug, Clone)]
@@ -209,7 +210,7 @@ pub(super) async fn settled(conn: &mut PgConnection, base: i64) -> Result<Settle
 /// good. `None` if appenders kept the lock past the timeout (try again).
 pub(super) async fn settle(conn: &mut PgConnection) -> Result<Option<i64>, StoreError> {
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::query(SETTLE_TIMEOUT).execute(&mut *tx).await?;
+    sqlx::query(SET_SETTLE_TIMEOUT).execute(&mut *tx).await?;
     let locked = sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(APPEND_LOCK)
         .execute(&mut *tx)
