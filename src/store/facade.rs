@@ -457,30 +457,28 @@ impl Store {
     /// the log so far is known to be for good. `false` if they held on past
     /// the timeout.
     pub async fn settle_events(&self) -> Result<bool, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(match events::settle(&mut conn).await? {
-            Some(top) => {
-                self.events_settled.fetch_max(top, Ordering::AcqRel);
-                true
-            }
-            None => false,
-        })
+        Ok(self.settle_log().await?.is_some())
     }
 
     /// The position after which a watcher starting now sees every event
     /// that commits from now on: settling the log puts every position handed
     /// out so far behind it, and every later append after it.
     pub async fn event_head(&self) -> Result<i64, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        match events::settle(&mut conn).await? {
-            Some(top) => {
-                self.events_settled.fetch_max(top, Ordering::AcqRel);
-                Ok(top)
-            }
-            None => Err(StoreError::Unavailable(sqlx::Error::Protocol(
+        self.settle_log().await?.ok_or_else(|| {
+            StoreError::Unavailable(sqlx::Error::Protocol(
                 "the event log's writers held their lock too long; try again".into(),
-            ))),
+            ))
+        })
+    }
+
+    /// Settles the log (see [`events::settle`]) and remembers how far.
+    async fn settle_log(&self) -> Result<Option<i64>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let top = events::settle(&mut conn).await?;
+        if let Some(top) = top {
+            self.events_settled.fetch_max(top, Ordering::AcqRel);
         }
+        Ok(top)
     }
 
     /// A listener woken by every committed event.
