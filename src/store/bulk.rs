@@ -631,64 +631,100 @@ async fn insert_claims(
     .bind(ts)
     .execute(&mut *conn)
     .await?;
-    insert_links(conn, recs).await?;
-    insert_revisions(conn, recs, actor, ts).await
+    let digests = insert_revisions(conn, recs, actor, ts).await?;
+    insert_links(conn, recs, &digests).await
 }
 
-/// The speaker and subject rows of new claims, carrying their sort time.
-async fn insert_links(conn: &mut PgConnection, recs: &[ClaimRecord]) -> Result<(), StoreError> {
-    let (mut c, mut pos, mut e, mut t) = (vec![], vec![], vec![], vec![]);
-    for r in recs {
+/// The speaker and subject rows of new claims, carrying their sort time
+/// and their first version's revision, state and snapshot digest
+/// (`digests`, parallel to `recs`; migration 0036).
+async fn insert_links(
+    conn: &mut PgConnection,
+    recs: &[ClaimRecord],
+    digests: &[Uuid],
+) -> Result<(), StoreError> {
+    let mut sp = LinkColumns::default();
+    let mut su = LinkColumns::default();
+    let mut roles = vec![];
+    for (r, digest) in recs.iter().zip(digests) {
         for (k, id) in r.speaker_ids.iter().enumerate() {
-            c.push(r.id);
-            pos.push(k as i32 + 1);
-            e.push(*id);
-            t.push(r.sort_time());
+            sp.push(r, k, *id, *digest);
+        }
+        for (k, s) in r.subjects.iter().enumerate() {
+            su.push(r, k, s.entity_id, *digest);
+            roles.push(s.role.as_str());
         }
     }
     sqlx::query(
-        "INSERT INTO claim_speakers (claim_id, position, entity_id, sort_time) \
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::timestamptz[])",
+        "INSERT INTO claim_speakers (claim_id, position, entity_id, sort_time, revision, state, \
+         snapshot_digest) \
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::timestamptz[], $5::bigint[], \
+           $6::text[], $7::uuid[])",
     )
-    .bind(&c)
-    .bind(&pos)
-    .bind(&e)
-    .bind(&t)
+    .bind(&sp.claim)
+    .bind(&sp.position)
+    .bind(&sp.entity)
+    .bind(&sp.sort)
+    .bind(&sp.revision)
+    .bind(&sp.state)
+    .bind(&sp.digest)
     .execute(&mut *conn)
     .await?;
-    let (mut c, mut pos, mut e, mut role, mut t) = (vec![], vec![], vec![], vec![], vec![]);
-    for r in recs {
-        for (k, s) in r.subjects.iter().enumerate() {
-            c.push(r.id);
-            pos.push(k as i32 + 1);
-            e.push(s.entity_id);
-            role.push(s.role.as_str());
-            t.push(r.sort_time());
-        }
-    }
     sqlx::query(
-        "INSERT INTO claim_subjects (claim_id, position, entity_id, role, sort_time) \
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::timestamptz[])",
+        "INSERT INTO claim_subjects (claim_id, position, entity_id, sort_time, revision, state, \
+         snapshot_digest, role) \
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::timestamptz[], $5::bigint[], \
+           $6::text[], $7::uuid[], $8::text[])",
     )
-    .bind(&c)
-    .bind(&pos)
-    .bind(&e)
-    .bind(&role)
-    .bind(&t)
+    .bind(&su.claim)
+    .bind(&su.position)
+    .bind(&su.entity)
+    .bind(&su.sort)
+    .bind(&su.revision)
+    .bind(&su.state)
+    .bind(&su.digest)
+    .bind(&roles)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// The first revision of every new claim, with its full record.
+/// The columns every link row has, one array per column (for `unnest`).
+#[derive(Default)]
+struct LinkColumns {
+    claim: Vec<Uuid>,
+    position: Vec<i32>,
+    entity: Vec<Uuid>,
+    sort: Vec<DateTime<Utc>>,
+    revision: Vec<i64>,
+    state: Vec<&'static str>,
+    digest: Vec<Uuid>,
+}
+
+impl LinkColumns {
+    /// Adds the link of `rec` at 0-based `index` to `entity`.
+    fn push(&mut self, rec: &ClaimRecord, index: usize, entity: Uuid, digest: Uuid) {
+        self.claim.push(rec.id);
+        self.position.push(index as i32 + 1);
+        self.entity.push(entity);
+        self.sort.push(rec.sort_time());
+        self.revision.push(rec.revision);
+        self.state.push(rec.state.as_str());
+        self.digest.push(digest);
+    }
+}
+
+/// The first revision of every new claim, with its full record; returns
+/// their snapshot digests, parallel to `recs` (computed by PostgreSQL, see
+/// migration 0033).
 async fn insert_revisions(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
     actor: &str,
     ts: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<Uuid>, StoreError> {
     if recs.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let snapshots: Vec<Json<&ClaimRecord>> = recs.iter().map(Json).collect();
     let speakers: Vec<String> = recs
@@ -702,12 +738,13 @@ async fn insert_revisions(
             statement_assign::uuid_array(&ids)
         })
         .collect();
-    sqlx::query(
+    let returned: Vec<(Uuid, Uuid)> = sqlx::query_as(
         "INSERT INTO claim_revisions (claim_id, revision, change, snapshot, reason, actor, record_time, \
          article_id, publisher_id, kind, state, sort_time, create_time, speaker_ids, subject_ids, text) \
          SELECT i, 1, $1, s, '', $2, $3, a, p, k, 'active', so, $3, sp::uuid[], su::uuid[], t \
          FROM unnest($4::uuid[], $5::jsonb[], $6::uuid[], $7::uuid[], $8::text[], $9::timestamptz[], \
-           $10::text[], $11::text[], $12::text[]) AS x(i, s, a, p, k, so, sp, su, t)",
+           $10::text[], $11::text[], $12::text[]) AS x(i, s, a, p, k, so, sp, su, t) \
+         RETURNING claim_id, snapshot_digest",
     )
     .bind(RevisionChange::Created.as_str())
     .bind(actor)
@@ -721,9 +758,17 @@ async fn insert_revisions(
     .bind(&speakers)
     .bind(&subjects)
     .bind(recs.iter().map(|r| r.text.as_str()).collect::<Vec<_>>())
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(())
+    // RETURNING gives no order: match the digests to `recs` by claim id.
+    let by_claim: HashMap<Uuid, Uuid> = returned.into_iter().collect();
+    recs.iter()
+        .map(|r| {
+            by_claim.get(&r.id).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!("claim {}: no digest for its first revision", r.id))
+            })
+        })
+        .collect()
 }
 
 /// Puts the per-item results together in request order.

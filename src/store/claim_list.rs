@@ -4,6 +4,9 @@
 //! filter walks `claim_speakers (entity_id, sort_time, claim_id)`, a subject
 //! filter `claim_subjects`, anything else `claims (sort_time, id)` — so "X's
 //! claims in said order" is one index range scan whatever the table size.
+//! The link rows carry each claim's current revision, state and snapshot
+//! digest, so a plain history reads nothing else for the claims the server
+//! already holds (see [`links_suffice`]).
 //! "As of" queries read `claim_revisions`, picking each claim's version that
 //! was current at that record time.
 //!
@@ -42,38 +45,60 @@ pub(super) struct ResolvedClaimFilter {
 }
 
 /// Column names for one query shape: where the sort key, id and filter
-/// columns live.
+/// columns live, and how the query reaches each claim's current version.
 struct Shape {
     from: &'static str,
     key: &'static str,
     id: &'static str,
+    reading: Reading,
 }
 
 fn present_shape(f: &ResolvedClaimFilter) -> Shape {
     let record = f.order.by_record_time();
-    if f.speaker.is_some() && !record {
+    let links = [
+        (f.speaker.is_some(), "claim_speakers"),
+        (f.subject.is_some(), "claim_subjects"),
+    ];
+    for (named, table) in links {
+        if !named || record {
+            continue;
+        }
         return Shape {
-            from: "claim_speakers d JOIN claims c ON c.id = d.claim_id",
+            from: table,
             key: "d.sort_time",
             id: "d.claim_id",
-        };
-    }
-    if f.subject.is_some() && !record {
-        return Shape {
-            from: "claim_subjects d JOIN claims c ON c.id = d.claim_id",
-            key: "d.sort_time",
-            id: "d.claim_id",
+            reading: if links_suffice(f) {
+                Reading::Link
+            } else {
+                Reading::Probe
+            },
         };
     }
     Shape {
-        from: "claims c",
+        from: "claims",
         key: if record {
             "c.create_time"
         } else {
             "c.sort_time"
         },
         id: "c.id",
+        reading: Reading::Probe,
     }
+}
+
+/// Whether a history (one speaker or one subject, in said order) needs
+/// nothing but its link rows: no filter on a column only `claims` has, and
+/// not a second entity to intersect with. Each link row carries its claim's
+/// current revision, state and digest (migration 0036), so such a page is
+/// one range scan of the history index, with the snapshots the server lacks
+/// looked up by key.
+fn links_suffice(f: &ResolvedClaimFilter) -> bool {
+    f.article_id.is_none()
+        && f.publisher.is_none()
+        && f.kinds.is_empty()
+        && f.query.is_none()
+        && f.statement.is_none()
+        && (f.speaker.is_none() || f.subject.is_none())
 }
 
 /// The versions a page query may leave out, held until its answer is read.
@@ -83,15 +108,20 @@ struct Known {
     held: Vec<(Uuid, SharedClaim)>,
 }
 
-/// How a page query reaches the versions `r` it returns.
+/// How a page query reaches the versions it returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reading {
-    /// Each claim's current version looked up by `(claim_id, revision)`:
-    /// only the key and the digest are needed before the snapshot.
+    /// Each claim's current version `r` looked up by `(claim_id,
+    /// revision)`: only the key and the digest are needed before the
+    /// snapshot.
     Probe,
-    /// The versions are what the query scans and filters (an "as of"
+    /// The versions `r` are what the query scans and filters (an "as of"
     /// list), so their rows are read whole anyway.
     Scan,
+    /// The link rows `d` carry each claim's current revision and digest
+    /// (migration 0036); the snapshot is looked up by key, and only for
+    /// versions not held.
+    Link,
 }
 
 /// Which query of a list reads a page: a full-text list may run two.
@@ -122,15 +152,21 @@ impl Known {
     /// snapshot is read anyway, and one look-up beats two.
     fn push_columns(&self, qb: &mut QueryBuilder<Postgres>, reading: Reading) {
         let digests: Vec<Uuid> = self.held.iter().map(|(d, _)| *d).collect();
-        let snapshot = if reading == Reading::Probe && !digests.is_empty() {
+        let version = if reading == Reading::Link { "d" } else { "r" };
+        let lookup = format!(
             "(SELECT v.snapshot FROM claim_revisions v \
-             WHERE v.claim_id = r.claim_id AND v.revision = r.revision)"
-        } else {
-            "r.snapshot"
+             WHERE v.claim_id = {version}.claim_id AND v.revision = {version}.revision)"
+        );
+        let snapshot = match reading {
+            Reading::Link => lookup,
+            Reading::Probe if !digests.is_empty() => lookup,
+            Reading::Probe | Reading::Scan => "r.snapshot".to_string(),
         };
-        qb.push("r.snapshot_digest, CASE WHEN r.snapshot_digest = ANY(")
-            .push_bind(digests)
-            .push(format!(") THEN NULL ELSE {snapshot} END"));
+        qb.push(format!(
+            "{version}.snapshot_digest, CASE WHEN {version}.snapshot_digest = ANY("
+        ))
+        .push_bind(digests)
+        .push(format!(") THEN NULL ELSE {snapshot} END"));
     }
 
     /// A query starting `SELECT` and the snapshot columns, then `rest`.
@@ -392,18 +428,30 @@ fn matches_query(f: &ResolvedClaimFilter, known: &Known) -> QueryBuilder<Postgre
 
 fn present_query(f: &ResolvedClaimFilter, known: &Known) -> QueryBuilder<Postgres> {
     let s = present_shape(f);
+    let driven_by_link = s.from != "claims";
+    let (from, alias) = match (driven_by_link, s.reading) {
+        (true, Reading::Link) => (format!("{} d", s.from), "d"),
+        (true, _) => (
+            format!("{} d JOIN claims c ON c.id = d.claim_id", s.from),
+            "c",
+        ),
+        (false, _) => ("claims c".to_string(), "c"),
+    };
+    let versions = if s.reading == Reading::Link {
+        ""
+    } else {
+        " JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision"
+    };
     let mut qb = known.select(
         &format!(
-            ", {key}, {id} FROM {from} \
-             JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision WHERE true",
+            ", {key}, {id} FROM {from}{versions} WHERE true",
             key = s.key,
             id = s.id,
-            from = s.from
         ),
-        Reading::Probe,
+        s.reading,
     );
-    let driven_by_speaker = s.from.starts_with("claim_speakers");
-    let driven_by_subject = s.from.starts_with("claim_subjects");
+    let driven_by_speaker = s.from == "claim_speakers";
+    let driven_by_subject = s.from == "claim_subjects";
     if let Some(sp) = f.speaker {
         if driven_by_speaker {
             qb.push(" AND d.entity_id = ").push_bind(sp);
@@ -424,7 +472,7 @@ fn present_query(f: &ResolvedClaimFilter, known: &Known) -> QueryBuilder<Postgre
             qb.push(")");
         }
     }
-    let sort = if driven_by_speaker || driven_by_subject {
+    let sort = if driven_by_link {
         "d.sort_time"
     } else {
         "c.sort_time"
@@ -432,7 +480,9 @@ fn present_query(f: &ResolvedClaimFilter, known: &Known) -> QueryBuilder<Postgre
     if let Some(st) = f.statement {
         qb.push(" AND c.statement_id = ").push_bind(st);
     }
-    push_common(&mut qb, f, "c", sort, Search::Planned("c.search"));
+    // A link-only page has none of the filters on `claims`' columns
+    // (`links_suffice`): `d` holds the state, and the rest push nothing.
+    push_common(&mut qb, f, alias, sort, Search::Planned("c.search"));
     qb
 }
 

@@ -176,8 +176,14 @@ async fn resolve_subjects(
     Ok(dedup_subjects(out))
 }
 
-/// Rewrites the speaker and subject link rows of a claim.
-async fn write_links(conn: &mut PgConnection, rec: &ClaimRecord) -> Result<(), StoreError> {
+/// Rewrites the speaker and subject link rows of a claim, each carrying the
+/// current version's revision, state and snapshot `digest` (so a history
+/// page reads them from the link index alone; migration 0036).
+async fn write_links(
+    conn: &mut PgConnection,
+    rec: &ClaimRecord,
+    digest: Uuid,
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM claim_speakers WHERE claim_id = $1")
         .bind(rec.id)
         .execute(&mut *conn)
@@ -187,30 +193,41 @@ async fn write_links(conn: &mut PgConnection, rec: &ClaimRecord) -> Result<(), S
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO claim_speakers (claim_id, position, entity_id, sort_time) \
-         SELECT $1, o::int, e, $3 FROM unnest($2::uuid[]) WITH ORDINALITY AS t(e, o)",
+        "INSERT INTO claim_speakers (claim_id, position, entity_id, sort_time, revision, state, \
+         snapshot_digest) \
+         SELECT $1, o::int, e, $3, $4, $5, $6 FROM unnest($2::uuid[]) WITH ORDINALITY AS t(e, o)",
     )
     .bind(rec.id)
     .bind(rec.speaker_ids.clone())
     .bind(rec.sort_time())
+    .bind(rec.revision)
+    .bind(rec.state.as_str())
+    .bind(digest)
     .execute(&mut *conn)
     .await?;
     let ids: Vec<Uuid> = rec.subjects.iter().map(|s| s.entity_id).collect();
     let roles: Vec<String> = rec.subjects.iter().map(|s| s.role.clone()).collect();
     sqlx::query(
-        "INSERT INTO claim_subjects (claim_id, position, entity_id, role, sort_time) \
-         SELECT $1, o::int, e, r, $4 FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS t(e, r, o)",
+        "INSERT INTO claim_subjects (claim_id, position, entity_id, role, sort_time, revision, \
+         state, snapshot_digest) \
+         SELECT $1, o::int, e, r, $4, $5, $6, $7 \
+         FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS t(e, r, o)",
     )
     .bind(rec.id)
     .bind(ids)
     .bind(roles)
     .bind(rec.sort_time())
+    .bind(rec.revision)
+    .bind(rec.state.as_str())
+    .bind(digest)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Closes the current revision and appends `rec` as the new one.
+/// Closes the current revision and appends `rec` as the new one; returns
+/// the new version's snapshot digest (computed by PostgreSQL, see migration
+/// 0033).
 async fn insert_revision(
     conn: &mut PgConnection,
     rec: &ClaimRecord,
@@ -218,7 +235,7 @@ async fn insert_revision(
     reason: &str,
     actor: &str,
     ts: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Uuid, StoreError> {
     sqlx::query(
         "UPDATE claim_revisions SET superseded_time = $2 WHERE claim_id = $1 AND superseded_time IS NULL",
     )
@@ -227,10 +244,11 @@ async fn insert_revision(
     .execute(&mut *conn)
     .await?;
     let subject_ids: Vec<Uuid> = rec.subjects.iter().map(|s| s.entity_id).collect();
-    sqlx::query(
+    let digest: Uuid = sqlx::query_scalar(
         "INSERT INTO claim_revisions (claim_id, revision, change, snapshot, reason, actor, record_time, \
          article_id, publisher_id, kind, state, sort_time, create_time, speaker_ids, subject_ids, text) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         RETURNING snapshot_digest",
     )
     .bind(rec.id)
     .bind(rec.revision)
@@ -248,9 +266,9 @@ async fn insert_revision(
     .bind(rec.speaker_ids.clone())
     .bind(subject_ids)
     .bind(&rec.text)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    Ok(digest)
 }
 
 /// The snapshot of a claim's current version.
@@ -332,7 +350,8 @@ pub(super) async fn lock_current(
         .ok_or_else(|| StoreError::Corrupt("claim without a current revision".into()))
 }
 
-/// Writes a changed version of a claim: the row, the links, a revision.
+/// Writes a changed version of a claim: the row, a revision, then the links
+/// (which carry the revision's digest).
 pub(super) async fn save_version(
     conn: &mut PgConnection,
     rec: &ClaimRecord,
@@ -356,8 +375,8 @@ pub(super) async fn save_version(
     .bind(ts)
     .execute(&mut *conn)
     .await?;
-    write_links(conn, rec).await?;
-    insert_revision(conn, rec, change, reason, actor, ts).await
+    let digest = insert_revision(conn, rec, change, reason, actor, ts).await?;
+    write_links(conn, rec, digest).await
 }
 
 /// Applies a correction (see `ClaimService.UpdateClaim`).

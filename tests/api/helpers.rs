@@ -197,6 +197,30 @@ impl TestApp {
             .await
             .expect("counting rows")
     }
+
+    /// Asserts that every speaker and subject link row carries its claim's
+    /// current revision, state and snapshot digest (migration 0036), and
+    /// that there are link rows to check. A history page reads those
+    /// columns instead of the claim's rows: a stale digest would serve an
+    /// old version from the server's memory, a stale state would show a
+    /// retracted claim.
+    pub(crate) async fn assert_links_current(&self) {
+        assert!(self.count("claim_speakers").await > 0, "no link rows");
+        for table in ["claim_speakers", "claim_subjects"] {
+            let sql = format!(
+                "SELECT d.claim_id, d.revision, c.revision FROM {table} d \
+                 JOIN claims c ON c.id = d.claim_id \
+                 JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision \
+                 WHERE (d.revision, d.state, d.snapshot_digest) \
+                   IS DISTINCT FROM (c.revision, c.state, r.snapshot_digest)"
+            );
+            let stale: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(self.store.pool())
+                .await
+                .expect("reading link rows");
+            assert!(stale.is_empty(), "{table}: stale link rows {stale:?}");
+        }
+    }
 }
 
 impl Drop for TestApp {

@@ -110,6 +110,8 @@ async fn a_page_read_again_comes_from_memory_yet_shows_a_snapshot_rewritten_in_p
     .await
     .unwrap();
     assert_eq!(texts(&mut app, req()).await, ["second", "rewritten"]);
+    // The link rows the page is read from took the new digest.
+    app.assert_links_current().await;
 }
 
 #[tokio::test]
@@ -466,5 +468,113 @@ async fn text_search_pages_newest_first_for_rare_and_common_terms() {
     assert_eq!(
         list("quay", 7, pb::ClaimOrder::SaidTimeAsc).await,
         oldest_first
+    );
+}
+
+/// Index and sequential scans PostgreSQL has counted on each of the tables
+/// a history page could read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scans {
+    claims: i64,
+    revisions: i64,
+    speakers: i64,
+    subjects: i64,
+    /// Rows inserted into `claim_speakers`: once the ingest's are counted,
+    /// so are its scans (a backend reports all its counts at once).
+    speaker_rows: i64,
+}
+
+async fn scans(app: &TestApp) -> Scans {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT relname::text, (coalesce(idx_scan, 0) + seq_scan)::bigint, n_tup_ins \
+         FROM pg_stat_user_tables \
+         WHERE relname IN ('claims', 'claim_revisions', 'claim_speakers', 'claim_subjects')",
+    )
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
+    let of = |name: &str| {
+        rows.iter()
+            .find(|(n, _, _)| n == name)
+            .map_or((0, 0), |r| (r.1, r.2))
+    };
+    Scans {
+        claims: of("claims").0,
+        revisions: of("claim_revisions").0,
+        speakers: of("claim_speakers").0,
+        subjects: of("claim_subjects").0,
+        speaker_rows: of("claim_speakers").1,
+    }
+}
+
+/// Waits until the server's backends have reported their scans (each does
+/// so within about a second of going idle) and `ready` holds.
+async fn reported_scans(app: &TestApp, ready: impl Fn(&Scans) -> bool) -> Scans {
+    for _ in 0..150 {
+        let s = scans(app).await;
+        if ready(&s) {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the scans were not reported: {:?}", scans(app).await);
+}
+
+/// A speaker's or a subject's history reads its link rows and nothing
+/// else of a claim it already holds: each link row carries the claim's
+/// current revision, state and digest (migration 0036), so there is no
+/// look-up in `claims`, and a page read again, whose versions the server
+/// holds, makes none in `claim_revisions` either. Counted by PostgreSQL's
+/// own statistics of the server's scans.
+#[tokio::test]
+async fn a_history_read_again_scans_only_its_link_index() {
+    let mut app = TestApp::spawn().await;
+    let mut req = article(
+        "https://e.com/links",
+        &[
+            ("Ana Veloso", "one", day(1, 1)),
+            ("Ana Veloso", "two", day(2, 1)),
+        ],
+    );
+    for c in &mut req.claims {
+        c.subjects = vec![pb::SubjectInput {
+            entity: Some(person("Bo Li")),
+            role: String::new(),
+        }];
+    }
+    app.ingest(req).await;
+    let about = pb::ListClaimsRequest {
+        subject: Some(person("Bo Li")),
+        ..Default::default()
+    };
+    let start = reported_scans(&app, |s| s.speaker_rows == 2).await;
+    // The first reads fetch the snapshots (by key, from claim_revisions).
+    assert_eq!(
+        texts(&mut app, by_speaker("Ana Veloso")).await,
+        ["one", "two"]
+    );
+    assert_eq!(texts(&mut app, about.clone()).await, ["one", "two"]);
+    let before = reported_scans(&app, |s| {
+        s.speakers > start.speakers && s.subjects > start.subjects && s.revisions > start.revisions
+    })
+    .await;
+    for _ in 0..5 {
+        assert_eq!(
+            texts(&mut app, by_speaker("Ana Veloso")).await,
+            ["one", "two"]
+        );
+        assert_eq!(texts(&mut app, about.clone()).await, ["one", "two"]);
+    }
+    let after = reported_scans(&app, |s| {
+        s.speakers >= before.speakers + 5 && s.subjects >= before.subjects + 5
+    })
+    .await;
+    assert_eq!(
+        after.claims, start.claims,
+        "no look-up in claims: {after:?}"
+    );
+    assert_eq!(
+        after.revisions, before.revisions,
+        "held versions are not looked up: {after:?}"
     );
 }

@@ -77,6 +77,7 @@ async fn importing_a_thousand_articles_with_ten_bad_ones_stores_the_rest() {
         (0, 990, 0)
     );
     assert_eq!(app.count("claims").await, 990);
+    app.assert_links_current().await;
 }
 
 /// An item naming an entity that another transaction is creating is left

@@ -258,6 +258,7 @@ async fn merging_entities_moves_their_claims_and_the_old_id_keeps_resolving() {
     assert_eq!(kinds.len(), 2);
     assert_eq!(kinds[0].1, "the same person");
     let _ = person("unused");
+    app.assert_links_current().await;
 }
 
 #[tokio::test]

@@ -651,4 +651,7 @@ async fn a_big_batch_joins_a_remark_committed_while_it_was_writing() {
         .await
         .unwrap();
     assert_eq!(count, 2);
+    // The batch's claim moved to the committed statement inside its first
+    // revision's snapshot: its link rows took the new digest.
+    app.assert_links_current().await;
 }

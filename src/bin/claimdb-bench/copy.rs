@@ -17,9 +17,10 @@
 //! generator instead: which entity a name means (an in-memory book), and
 //! which statement a claim joins (the remark it reports).
 //!
-//! Order of writes (foreign keys): entities, entity_names, entity_revisions,
-//! articles, statements, claims, claim_speakers, claim_subjects,
-//! claim_revisions, claim_events, statement_members, statement_decisions.
+//! Order of writes (foreign keys, then the link rows after the revisions
+//! whose digests they carry): entities, entity_names, entity_revisions,
+//! articles, statements, claims, claim_revisions, claim_speakers,
+//! claim_subjects, claim_events, statement_members, statement_decisions.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -341,6 +342,33 @@ impl TableRow for ClaimRow {
     }
 }
 
+/// What every link row carries of its claim's current version: the
+/// revision, the state, and the snapshot digest (migration 0036). The
+/// digest is PostgreSQL's (a generated column of `claim_revisions`), so it
+/// is filled in by [`fill_digests`] once the revisions are written.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkVersion {
+    revision: i64,
+    state: ClaimState,
+    digest: Uuid,
+}
+
+impl LinkVersion {
+    fn of(rec: &ClaimRecord) -> Self {
+        Self {
+            revision: rec.revision,
+            state: rec.state,
+            digest: Uuid::nil(),
+        }
+    }
+
+    fn write<S: RowSink>(&self, o: &mut S) {
+        o.int(self.revision);
+        o.text(self.state.as_str());
+        o.uuid(self.digest);
+    }
+}
+
 /// `claim_speakers`: one per speaker, positions from 1.
 #[derive(Debug, Clone)]
 pub(crate) struct ClaimSpeakerRow {
@@ -348,16 +376,26 @@ pub(crate) struct ClaimSpeakerRow {
     position: i32,
     entity_id: Uuid,
     sort_time: DateTime<Utc>,
+    version: LinkVersion,
 }
 
 impl TableRow for ClaimSpeakerRow {
     const TABLE: &'static str = "claim_speakers";
-    const COLUMNS: &'static [&'static str] = &["claim_id", "position", "entity_id", "sort_time"];
+    const COLUMNS: &'static [&'static str] = &[
+        "claim_id",
+        "position",
+        "entity_id",
+        "sort_time",
+        "revision",
+        "state",
+        "snapshot_digest",
+    ];
     fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.claim_id);
         o.int(i64::from(self.position));
         o.uuid(self.entity_id);
         o.time(self.sort_time);
+        self.version.write(o);
     }
 }
 
@@ -369,18 +407,28 @@ pub(crate) struct ClaimSubjectRow {
     entity_id: Uuid,
     role: String,
     sort_time: DateTime<Utc>,
+    version: LinkVersion,
 }
 
 impl TableRow for ClaimSubjectRow {
     const TABLE: &'static str = "claim_subjects";
-    const COLUMNS: &'static [&'static str] =
-        &["claim_id", "position", "entity_id", "role", "sort_time"];
+    const COLUMNS: &'static [&'static str] = &[
+        "claim_id",
+        "position",
+        "entity_id",
+        "role",
+        "sort_time",
+        "revision",
+        "state",
+        "snapshot_digest",
+    ];
     fn write<S: RowSink>(&self, o: &mut S) {
         o.uuid(self.claim_id);
         o.int(i64::from(self.position));
         o.uuid(self.entity_id);
         o.text(&self.role);
         o.time(self.sort_time);
+        self.version.write(o);
     }
 }
 
@@ -562,16 +610,17 @@ impl Rows {
 }
 
 /// Writes every table's rows with one COPY each, in foreign-key order.
-pub(crate) async fn copy_rows(conn: &mut PgConnection, rows: &Rows) -> anyhow::Result<()> {
+pub(crate) async fn copy_rows(conn: &mut PgConnection, rows: &mut Rows) -> anyhow::Result<()> {
     copy_table(conn, &rows.entities).await?;
     copy_table(conn, &rows.entity_names).await?;
     copy_table(conn, &rows.entity_revisions).await?;
     copy_table(conn, &rows.articles).await?;
     copy_table(conn, &rows.statements).await?;
     copy_table(conn, &rows.claims).await?;
+    copy_table(conn, &rows.claim_revisions).await?;
+    fill_digests(conn, rows).await?;
     copy_table(conn, &rows.claim_speakers).await?;
     copy_table(conn, &rows.claim_subjects).await?;
-    copy_table(conn, &rows.claim_revisions).await?;
     copy_table(conn, &rows.claim_events).await?;
     copy_table(conn, &rows.statement_members).await?;
     copy_table(conn, &rows.statement_decisions).await?;
@@ -579,19 +628,55 @@ pub(crate) async fn copy_rows(conn: &mut PgConnection, rows: &Rows) -> anyhow::R
 }
 
 /// Writes every table's rows with multi-row INSERTs, in foreign-key order.
-pub(crate) async fn insert_rows(conn: &mut PgConnection, rows: &Rows) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_rows(
+    conn: &mut PgConnection,
+    rows: &mut Rows,
+) -> Result<(), sqlx::Error> {
     insert_table(conn, &rows.entities).await?;
     insert_table(conn, &rows.entity_names).await?;
     insert_table(conn, &rows.entity_revisions).await?;
     insert_table(conn, &rows.articles).await?;
     insert_table(conn, &rows.statements).await?;
     insert_table(conn, &rows.claims).await?;
+    insert_table(conn, &rows.claim_revisions).await?;
+    fill_digests(conn, rows).await?;
     insert_table(conn, &rows.claim_speakers).await?;
     insert_table(conn, &rows.claim_subjects).await?;
-    insert_table(conn, &rows.claim_revisions).await?;
     insert_table(conn, &rows.claim_events).await?;
     insert_table(conn, &rows.statement_members).await?;
     insert_table(conn, &rows.statement_decisions).await?;
+    Ok(())
+}
+
+/// Gives each link row its claim's snapshot digest, which PostgreSQL
+/// computed as the revisions went in: one look-up of the new claims' first
+/// revisions, as any writer of the schema has to make (the service gets the
+/// same digests back from its INSERT).
+async fn fill_digests(conn: &mut PgConnection, rows: &mut Rows) -> Result<(), sqlx::Error> {
+    if rows.claim_revisions.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = rows.claim_revisions.iter().map(|r| r.rec.id).collect();
+    let digests: HashMap<Uuid, Uuid> = sqlx::query_as::<_, (Uuid, Uuid)>(
+        "SELECT claim_id, snapshot_digest FROM claim_revisions \
+         WHERE claim_id = ANY($1) AND revision = 1",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let digest = |claim: Uuid| {
+        digests.get(&claim).copied().ok_or_else(|| {
+            sqlx::Error::Protocol(format!("claim {claim}: its first revision is not written"))
+        })
+    };
+    for l in &mut rows.claim_speakers {
+        l.version.digest = digest(l.claim_id)?;
+    }
+    for l in &mut rows.claim_subjects {
+        l.version.digest = digest(l.claim_id)?;
+    }
     Ok(())
 }
 
@@ -1034,6 +1119,7 @@ impl RowBuilder {
                 position: i as i32 + 1,
                 entity_id: *s,
                 sort_time,
+                version: LinkVersion::of(&rec),
             });
         }
         for (i, s) in rec.subjects.iter().enumerate() {
@@ -1043,6 +1129,7 @@ impl RowBuilder {
                 entity_id: s.entity_id,
                 role: s.role.clone(),
                 sort_time,
+                version: LinkVersion::of(&rec),
             });
         }
         self.rows.statement_members.push(StatementMemberRow {

@@ -366,9 +366,9 @@ async fn load_chunks(
     }
     loop {
         let next = rx.lock().await.recv().await;
-        let Some(rows) = next else { break };
+        let Some(mut rows) = next else { break };
         let mut tx = conn.begin().await?;
-        copy::copy_rows(&mut tx, &rows).await?;
+        copy::copy_rows(&mut tx, &mut rows).await?;
         tx.commit().await?;
         done.fetch_add(rows.claim_count(), Ordering::Relaxed);
     }

@@ -29,17 +29,20 @@ use uuid::Uuid;
 
 /// `ListClaims{speaker, order_by: SAID_TIME_DESC}`: driven by
 /// `claim_speakers (entity_id, sort_time, claim_id)`.
+/// The link rows carry each claim's current revision and state (migration
+/// 0036), so the history is the link index's range scan and one look-up of
+/// each version; the service looks up only the versions it does not hold.
 pub(crate) const SPEAKER_HISTORY: &str = "SELECT r.snapshot, d.sort_time, d.claim_id \
-     FROM claim_speakers d JOIN claims c ON c.id = d.claim_id \
-     JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision WHERE true \
-     AND d.entity_id = $1 AND c.state = 'active' \
+     FROM claim_speakers d \
+     JOIN claim_revisions r ON r.claim_id = d.claim_id AND r.revision = d.revision WHERE true \
+     AND d.entity_id = $1 AND d.state = 'active' \
      ORDER BY d.sort_time DESC, d.claim_id DESC LIMIT $2";
 
-/// `ListClaims{subject, order_by: SAID_TIME_DESC}`.
+/// `ListClaims{subject, order_by: SAID_TIME_DESC}`, likewise.
 pub(crate) const SUBJECT_HISTORY: &str = "SELECT r.snapshot, d.sort_time, d.claim_id \
-     FROM claim_subjects d JOIN claims c ON c.id = d.claim_id \
-     JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision WHERE true \
-     AND d.entity_id = $1 AND c.state = 'active' \
+     FROM claim_subjects d \
+     JOIN claim_revisions r ON r.claim_id = d.claim_id AND r.revision = d.revision WHERE true \
+     AND d.entity_id = $1 AND d.state = 'active' \
      ORDER BY d.sort_time DESC, d.claim_id DESC LIMIT $2";
 
 /// `ListClaims{speaker, subject, said_after, said_before, SAID_TIME_DESC}`:

@@ -412,11 +412,11 @@ impl DirectCaller {
             Ok(n) => n as u64,
             Err(e) => return Outcome::err("build", e.to_string()),
         };
-        let rows = self.builder.take();
+        let mut rows = self.builder.take();
         self.builder.forget_before(u64::MAX);
         let result = async {
             let mut tx = self.conn.begin().await?;
-            copy::insert_rows(&mut tx, &rows).await?;
+            copy::insert_rows(&mut tx, &mut rows).await?;
             tx.commit().await
         }
         .await;
@@ -802,10 +802,10 @@ pub(crate) async fn run_import(
     for a in &articles {
         builder.add(a, ts)?;
     }
-    let rows = builder.take();
+    let mut rows = builder.take();
     result.copy_build_seconds = started.elapsed().as_secs_f64();
     let mut tx = conn.begin().await?;
-    copy::copy_rows(&mut tx, &rows).await?;
+    copy::copy_rows(&mut tx, &mut rows).await?;
     tx.commit().await?;
     result.copy_seconds = started.elapsed().as_secs_f64();
     result.copy_cpu = probe.split(&cpu_before, &probe.sample(), result.copy_seconds, claims);
