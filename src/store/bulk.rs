@@ -635,10 +635,11 @@ async fn insert_claims(
     insert_links(conn, recs, &digests).await
 }
 
-/// The speaker and subject rows of new claims, carrying their sort time
-/// and their first version's revision, state and snapshot digest
-/// (`digests`, parallel to `recs`; migration 0036).
-async fn insert_links(
+/// The speaker and subject rows of claims, carrying their sort time and
+/// their current version's revision, state and snapshot digest (`digests`,
+/// parallel to `recs`; migration 0036): a batch's new claims, or one
+/// claim's new version (`claims::write_links`).
+pub(super) async fn insert_links(
     conn: &mut PgConnection,
     recs: &[ClaimRecord],
     digests: &[Uuid],

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::resolve::Resolver;
 use super::snapshot::{Snapshot, Version};
-use super::{articles, StoreError};
+use super::{articles, bulk, StoreError};
 use crate::domain::claim::check_spans_against_body;
 use crate::domain::{
     Article, ClaimPatch, ClaimRecord, ClaimState, EntityRef, NewArticle, NewClaim, RevisionChange,
@@ -178,7 +178,8 @@ async fn resolve_subjects(
 
 /// Rewrites the speaker and subject link rows of a claim, each carrying the
 /// current version's revision, state and snapshot `digest` (so a history
-/// page reads them from the link index alone; migration 0036).
+/// page reads them from the link index alone; migration 0036). The rows are
+/// written by the same INSERTs as a batch's new claims.
 async fn write_links(
     conn: &mut PgConnection,
     rec: &ClaimRecord,
@@ -192,37 +193,7 @@ async fn write_links(
         .bind(rec.id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
-        "INSERT INTO claim_speakers (claim_id, position, entity_id, sort_time, revision, state, \
-         snapshot_digest) \
-         SELECT $1, o::int, e, $3, $4, $5, $6 FROM unnest($2::uuid[]) WITH ORDINALITY AS t(e, o)",
-    )
-    .bind(rec.id)
-    .bind(rec.speaker_ids.clone())
-    .bind(rec.sort_time())
-    .bind(rec.revision)
-    .bind(rec.state.as_str())
-    .bind(digest)
-    .execute(&mut *conn)
-    .await?;
-    let ids: Vec<Uuid> = rec.subjects.iter().map(|s| s.entity_id).collect();
-    let roles: Vec<String> = rec.subjects.iter().map(|s| s.role.clone()).collect();
-    sqlx::query(
-        "INSERT INTO claim_subjects (claim_id, position, entity_id, role, sort_time, revision, \
-         state, snapshot_digest) \
-         SELECT $1, o::int, e, r, $4, $5, $6, $7 \
-         FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS t(e, r, o)",
-    )
-    .bind(rec.id)
-    .bind(ids)
-    .bind(roles)
-    .bind(rec.sort_time())
-    .bind(rec.revision)
-    .bind(rec.state.as_str())
-    .bind(digest)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    bulk::insert_links(conn, std::slice::from_ref(rec), &[digest]).await
 }
 
 /// Closes the current revision and appends `rec` as the new one; returns
