@@ -6,8 +6,7 @@
 //! claims in said order" is one index range scan whatever the table size.
 //! The link rows carry each claim's current revision, state and snapshot
 //! digest, so a plain history reads nothing else for the claims the server
-//! already holds (see [`links_suffice`]), and reads the snapshots it lacks
-//! in one batch (see [`Known::push_batched`]).
+//! already holds (see [`links_suffice`]).
 //! "As of" queries read `claim_revisions`, picking each claim's version that
 //! was current at that record time.
 //!
@@ -120,9 +119,8 @@ enum Reading {
     /// list), so their rows are read whole anyway.
     Scan,
     /// The link rows `d` carry each claim's current revision and digest
-    /// (migration 0036): the page is taken from them alone, then the
-    /// snapshots of the versions not held are read together (see
-    /// [`Known::push_batched`]).
+    /// (migration 0036); the snapshot is looked up by key, and only for
+    /// versions not held.
     Link,
 }
 
@@ -153,45 +151,22 @@ impl Known {
     /// read each version's heap page, held or not. With nothing held every
     /// snapshot is read anyway, and one look-up beats two.
     fn push_columns(&self, qb: &mut QueryBuilder<Postgres>, reading: Reading) {
-        let digests = self.digests();
+        let digests: Vec<Uuid> = self.held.iter().map(|(d, _)| *d).collect();
+        let version = if reading == Reading::Link { "d" } else { "r" };
+        let lookup = format!(
+            "(SELECT v.snapshot FROM claim_revisions v \
+             WHERE v.claim_id = {version}.claim_id AND v.revision = {version}.revision)"
+        );
         let snapshot = match reading {
-            Reading::Probe if !digests.is_empty() => {
-                "(SELECT v.snapshot FROM claim_revisions v \
-                 WHERE v.claim_id = r.claim_id AND v.revision = r.revision)"
-            }
-            // A link-only page selects its snapshots in `push_batched`.
-            Reading::Probe | Reading::Scan | Reading::Link => "r.snapshot",
+            Reading::Link => lookup,
+            Reading::Probe if !digests.is_empty() => lookup,
+            Reading::Probe | Reading::Scan => "r.snapshot".to_string(),
         };
-        qb.push("r.snapshot_digest, CASE WHEN r.snapshot_digest = ANY(")
-            .push_bind(digests)
-            .push(format!(") THEN NULL ELSE {snapshot} END"));
-    }
-
-    /// Closes a link-only page (`Reading::Link`), a CTE `page` of (digest,
-    /// revision, sort_time, claim_id) already limited and ordered, with
-    /// the select that adds the snapshots the server does not hold.
-    ///
-    /// Those are read by `claimdb_versions` (migration 0037) in one bitmap
-    /// heap scan, which fetches their heap pages together: past memory (the
-    /// revisions' heap is 18 GB at 10M claims) a page of versions looked up
-    /// one by one waited for up to 50 disk reads in a row. When every
-    /// version is held, `missing` is NULL and the function is not called.
-    fn push_batched(&self, qb: &mut QueryBuilder<Postgres>, dir: &str) {
-        qb.push(
-            "), missing AS MATERIALIZED (SELECT array_agg(claim_id) AS ids, \
-             array_agg(revision) AS revisions FROM page WHERE digest <> ALL(",
-        )
-        .push_bind(self.digests())
-        .push(format!(
-            ")) SELECT p.digest, v.snapshot, p.sort_time, p.claim_id FROM page p \
-             LEFT JOIN (SELECT f.* FROM missing m, claimdb_versions(m.ids, m.revisions) f \
-             WHERE m.ids IS NOT NULL) v ON v.claim_id = p.claim_id AND v.revision = p.revision \
-             ORDER BY p.sort_time {dir}, p.claim_id {dir}"
-        ));
-    }
-
-    fn digests(&self) -> Vec<Uuid> {
-        self.held.iter().map(|(d, _)| *d).collect()
+        qb.push(format!(
+            "{version}.snapshot_digest, CASE WHEN {version}.snapshot_digest = ANY("
+        ))
+        .push_bind(digests)
+        .push(format!(") THEN NULL ELSE {snapshot} END"));
     }
 
     /// A query starting `SELECT` and the snapshot columns, then `rest`.
@@ -241,13 +216,13 @@ pub(super) async fn list(
         None => present_query(f, &known),
         Some(t) => as_of_query(f, t, &known),
     };
-    let (key, id, reading) = match f.as_of {
+    let (key, id) = match f.as_of {
         None => {
             let s = present_shape(f);
-            (s.key, s.id, s.reading)
+            (s.key, s.id)
         }
-        Some(_) if f.order.by_record_time() => ("r.create_time", "r.claim_id", Reading::Scan),
-        Some(_) => ("r.sort_time", "r.claim_id", Reading::Scan),
+        Some(_) if f.order.by_record_time() => ("r.create_time", "r.claim_id"),
+        Some(_) => ("r.sort_time", "r.claim_id"),
     };
     // A full-text filter, or a speaker together with a subject, is planned
     // for its actual values (an unnamed statement, not a cached generic
@@ -259,11 +234,7 @@ pub(super) async fn list(
     } else {
         Planning::Cached
     };
-    let plan = Plan {
-        planning,
-        batched: reading == Reading::Link,
-    };
-    page(conn, qb, &known, f, (key, id), size, after, plan).await
+    page(conn, qb, &known, f, (key, id), size, after, planning).await
 }
 
 /// Whether a query's plan is made for each call's values or prepared once
@@ -272,24 +243,6 @@ pub(super) async fn list(
 enum Planning {
     Cached,
     PerCall,
-}
-
-/// How [`page`] finishes a query.
-#[derive(Debug, Clone, Copy)]
-struct Plan {
-    planning: Planning,
-    /// The query is a link-only page left open inside its CTE, closed by
-    /// [`Known::push_batched`] after the limit.
-    batched: bool,
-}
-
-impl Plan {
-    fn inline(planning: Planning) -> Self {
-        Self {
-            planning,
-            batched: false,
-        }
-    }
 }
 
 /// Adds the cursor, order and limit to a query selecting (digest,
@@ -304,7 +257,7 @@ async fn page(
     (key, id): (&str, &str),
     size: PageSize,
     after: Option<&Cursor>,
-    plan: Plan,
+    planning: Planning,
 ) -> Result<Vec<(SharedClaim, Cursor)>, StoreError> {
     let desc = f.order.descending();
     if let Some(c) = after {
@@ -318,12 +271,9 @@ async fn page(
     let dir = if desc { "DESC" } else { "ASC" };
     qb.push(format!(" ORDER BY {key} {dir}, {id} {dir} LIMIT "))
         .push_bind(size.get() as i64 + 1);
-    if plan.batched {
-        known.push_batched(&mut qb, dir);
-    }
     let rows: Vec<PgRow> = qb
         .build()
-        .persistent(plan.planning == Planning::Cached)
+        .persistent(planning == Planning::Cached)
         .fetch_all(&mut *conn)
         .await?;
     let mut listed = Vec::with_capacity(rows.len());
@@ -428,7 +378,7 @@ async fn search(
         ("c.k", "c.id"),
         size,
         None,
-        Plan::inline(Planning::Cached),
+        Planning::Cached,
     )
     .await?;
     if found.len() > size.get() {
@@ -448,7 +398,7 @@ async fn search(
         (key, id),
         size,
         after,
-        Plan::inline(Planning::PerCall),
+        Planning::PerCall,
     )
     .await
 }
@@ -487,24 +437,19 @@ fn present_query(f: &ResolvedClaimFilter, known: &Known) -> QueryBuilder<Postgre
         ),
         (false, _) => ("claims c".to_string(), "c"),
     };
-    let mut qb = if s.reading == Reading::Link {
-        // Left open: `page` adds the cursor, order and limit inside the
-        // CTE, then `Known::push_batched` the snapshots.
-        QueryBuilder::new(format!(
-            "WITH page AS MATERIALIZED (SELECT d.snapshot_digest AS digest, d.revision, \
-             d.sort_time, d.claim_id FROM {from} WHERE true"
-        ))
+    let versions = if s.reading == Reading::Link {
+        ""
     } else {
-        known.select(
-            &format!(
-                ", {key}, {id} FROM {from} \
-                 JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision WHERE true",
-                key = s.key,
-                id = s.id,
-            ),
-            s.reading,
-        )
+        " JOIN claim_revisions r ON r.claim_id = c.id AND r.revision = c.revision"
     };
+    let mut qb = known.select(
+        &format!(
+            ", {key}, {id} FROM {from}{versions} WHERE true",
+            key = s.key,
+            id = s.id,
+        ),
+        s.reading,
+    );
     let driven_by_speaker = s.from == "claim_speakers";
     let driven_by_subject = s.from == "claim_subjects";
     if let Some(sp) = f.speaker {

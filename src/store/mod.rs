@@ -41,7 +41,6 @@ pub use facade::{Directory, Ingested, Page};
 pub use facade_statements::{ExportedStatement, ImportOutcome, StatementView};
 pub use import::ItemOutcome;
 pub use keys::ApiKeyRow;
-pub use read_pool::{raise_io_concurrency, READ_IO_CONCURRENCY};
 pub use snapshot::{digest as snapshot_digest, reads as snapshot_reads, SnapshotReads};
 pub use statements::SIMILARITY_SETTING;
 

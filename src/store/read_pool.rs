@@ -36,39 +36,6 @@ use super::StoreError;
 /// sqlx's default `max_lifetime`: a backend's caches only grow.
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
-/// How many heap pages a read connection lets a bitmap heap scan ask the
-/// kernel for ahead of the one it reads, where the database leaves
-/// `effective_io_concurrency` at its default (1, meant for one spinning
-/// disk). A history page reads the snapshots it lacks in one bitmap heap
-/// scan (migration 0037); past memory those are up to 50 random reads, and
-/// an SSD answers many at once (fio on this project's bench machine: 9,570
-/// random 8 KB reads/s one at a time, 64,000/s 32 at a time). PostgreSQL 18
-/// raised its own default to 16.
-pub const READ_IO_CONCURRENCY: u32 = 32;
-
-/// Raises a read connection's `effective_io_concurrency` to
-/// [`READ_IO_CONCURRENCY`], unless the database or its administrator set
-/// one (then theirs stands). A server built without prefetching rejects
-/// any value but 0; the connection is then left as it is.
-pub async fn raise_io_concurrency(conn: &mut PgConnection) {
-    let raised = sqlx::query(
-        "SELECT set_config('effective_io_concurrency', $1, false) FROM pg_settings \
-         WHERE name = 'effective_io_concurrency' AND source = 'default'",
-    )
-    .bind(READ_IO_CONCURRENCY.to_string())
-    .execute(conn)
-    .await;
-    if let Err(e) = raised {
-        tracing::debug!(error = %e, "effective_io_concurrency left as it is");
-    }
-}
-
-async fn connect(options: &PgConnectOptions) -> Result<PgConnection, sqlx::Error> {
-    let mut conn = PgConnection::connect_with(options).await?;
-    raise_io_concurrency(&mut conn).await;
-    Ok(conn)
-}
-
 /// An open connection and when it was opened.
 struct Idle {
     conn: PgConnection,
@@ -151,7 +118,7 @@ impl ReadPool {
             let conn = match idle {
                 Some(c) => c,
                 None => Idle {
-                    conn: connect(&inner.options).await?,
+                    conn: PgConnection::connect_with(&inner.options).await?,
                     opened: Instant::now(),
                 },
             };

@@ -345,12 +345,6 @@ where
     }
 }
 
-/// The name of the test database behind `store`.
-pub(crate) fn database_name(store: &Store) -> String {
-    let o = store.pool().connect_options();
-    o.get_database().unwrap_or("postgres").to_string()
-}
-
 /// A `postgres://` URL for the test database behind `store`.
 pub(crate) fn database_url(store: &Store) -> String {
     let o = store.pool().connect_options();

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use claimdb::pb::v1 as pb;
 use tonic::Code;
 
-use crate::helpers::{article, bad_fields, day, fresh_database, person, TestApp};
+use crate::helpers::{article, bad_fields, day, person, TestApp};
 
 fn by_speaker(name: &str) -> pb::ListClaimsRequest {
     pb::ListClaimsRequest {
@@ -482,18 +482,9 @@ struct Scans {
     /// Rows inserted into `claim_speakers`: once the ingest's are counted,
     /// so are its scans (a backend reports all its counts at once).
     speaker_rows: i64,
-    /// Calls of `claimdb_versions` (migration 0037), the batched read of
-    /// the snapshots a page lacks.
-    version_reads: i64,
 }
 
 async fn scans(app: &TestApp) -> Scans {
-    let version_reads: Option<i64> = sqlx::query_scalar(
-        "SELECT calls FROM pg_stat_user_functions WHERE funcname = 'claimdb_versions'",
-    )
-    .fetch_optional(app.store.pool())
-    .await
-    .unwrap();
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT relname::text, (coalesce(idx_scan, 0) + seq_scan)::bigint, n_tup_ins \
          FROM pg_stat_user_tables \
@@ -513,7 +504,6 @@ async fn scans(app: &TestApp) -> Scans {
         speakers: of("claim_speakers").0,
         subjects: of("claim_subjects").0,
         speaker_rows: of("claim_speakers").1,
-        version_reads: version_reads.unwrap_or(0),
     }
 }
 
@@ -534,21 +524,11 @@ async fn reported_scans(app: &TestApp, ready: impl Fn(&Scans) -> bool) -> Scans 
 /// else of a claim it already holds: each link row carries the claim's
 /// current revision, state and digest (migration 0036), so there is no
 /// look-up in `claims`, and a page read again, whose versions the server
-/// holds, makes none in `claim_revisions` either; a page's first read
-/// fetches its snapshots in one batched call. Counted by PostgreSQL's own
-/// statistics of the server's scans and function calls.
+/// holds, makes none in `claim_revisions` either. Counted by PostgreSQL's
+/// own statistics of the server's scans.
 #[tokio::test]
 async fn a_history_read_again_scans_only_its_link_index() {
     let mut app = TestApp::spawn().await;
-    // Count PL/pgSQL calls on the server's read connections, which open
-    // at its first read.
-    let db = crate::helpers::database_name(&app.store);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "ALTER DATABASE {db} SET track_functions = 'pl'"
-    )))
-    .execute(app.store.pool())
-    .await
-    .unwrap();
     let mut req = article(
         "https://e.com/links",
         &[
@@ -597,40 +577,4 @@ async fn a_history_read_again_scans_only_its_link_index() {
         after.revisions, before.revisions,
         "held versions are not looked up: {after:?}"
     );
-    assert_eq!(
-        (before.version_reads, after.version_reads),
-        (2, 2),
-        "one batched read per page, none once all is held: {after:?}"
-    );
-}
-
-/// A read connection lets PostgreSQL prefetch a page's versions
-/// (`effective_io_concurrency`, for the bitmap heap scan of migration 0037)
-/// unless the database chose its own depth, which then stands.
-#[tokio::test]
-async fn read_connections_prefetch_unless_the_database_chose_otherwise() {
-    use sqlx::Connection as _;
-    let (store, name) = fresh_database().await;
-    let options = store.pool().connect_options().as_ref().clone();
-    let depth = |mut conn: sqlx::PgConnection| async move {
-        claimdb::store::raise_io_concurrency(&mut conn).await;
-        let v: String = sqlx::query_scalar("SHOW effective_io_concurrency")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        v
-    };
-    let conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
-    assert_eq!(
-        depth(conn).await,
-        claimdb::store::READ_IO_CONCURRENCY.to_string()
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "ALTER DATABASE {name} SET effective_io_concurrency = 7"
-    )))
-    .execute(store.pool())
-    .await
-    .unwrap();
-    let conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
-    assert_eq!(depth(conn).await, "7");
 }

@@ -30,27 +30,20 @@ use uuid::Uuid;
 /// `ListClaims{speaker, order_by: SAID_TIME_DESC}`: driven by
 /// `claim_speakers (entity_id, sort_time, claim_id)`.
 /// The link rows carry each claim's current revision and state (migration
-/// 0036), so the history is the link index's range scan, then one bitmap
-/// heap scan for the page's versions (`claimdb_versions`, migration 0037);
-/// the service reads only the versions it does not hold.
-pub(crate) const SPEAKER_HISTORY: &str = "WITH page AS MATERIALIZED (SELECT d.revision, \
-     d.sort_time, d.claim_id FROM claim_speakers d WHERE true \
+/// 0036), so the history is the link index's range scan and one look-up of
+/// each version; the service looks up only the versions it does not hold.
+pub(crate) const SPEAKER_HISTORY: &str = "SELECT r.snapshot, d.sort_time, d.claim_id \
+     FROM claim_speakers d \
+     JOIN claim_revisions r ON r.claim_id = d.claim_id AND r.revision = d.revision WHERE true \
      AND d.entity_id = $1 AND d.state = 'active' \
-     ORDER BY d.sort_time DESC, d.claim_id DESC LIMIT $2) \
-     SELECT v.snapshot, p.sort_time, p.claim_id FROM page p \
-     JOIN claimdb_versions(ARRAY(SELECT claim_id FROM page), ARRAY(SELECT revision FROM page)) v \
-     ON v.claim_id = p.claim_id AND v.revision = p.revision \
-     ORDER BY p.sort_time DESC, p.claim_id DESC";
+     ORDER BY d.sort_time DESC, d.claim_id DESC LIMIT $2";
 
 /// `ListClaims{subject, order_by: SAID_TIME_DESC}`, likewise.
-pub(crate) const SUBJECT_HISTORY: &str = "WITH page AS MATERIALIZED (SELECT d.revision, \
-     d.sort_time, d.claim_id FROM claim_subjects d WHERE true \
+pub(crate) const SUBJECT_HISTORY: &str = "SELECT r.snapshot, d.sort_time, d.claim_id \
+     FROM claim_subjects d \
+     JOIN claim_revisions r ON r.claim_id = d.claim_id AND r.revision = d.revision WHERE true \
      AND d.entity_id = $1 AND d.state = 'active' \
-     ORDER BY d.sort_time DESC, d.claim_id DESC LIMIT $2) \
-     SELECT v.snapshot, p.sort_time, p.claim_id FROM page p \
-     JOIN claimdb_versions(ARRAY(SELECT claim_id FROM page), ARRAY(SELECT revision FROM page)) v \
-     ON v.claim_id = p.claim_id AND v.revision = p.revision \
-     ORDER BY p.sort_time DESC, p.claim_id DESC";
+     ORDER BY d.sort_time DESC, d.claim_id DESC LIMIT $2";
 
 /// `ListClaims{speaker, subject, said_after, said_before, SAID_TIME_DESC}`:
 /// speaker-driven, the subject as an EXISTS.

@@ -88,15 +88,8 @@ async fn run_on(
         if settings.explain {
             plans = workloads::explain_all(&ctx, &mut conn, &others).await?;
         }
-        // The same read tuning the server gives its read connections.
         let pool = PgPoolOptions::new()
             .max_connections(settings.concurrency as u32)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    claimdb::store::raise_io_concurrency(conn).await;
-                    Ok(())
-                })
-            })
             .connect_with(options)
             .await?;
         let mut server = Server::start(
