@@ -743,7 +743,7 @@ async fn insert_revisions(
         "INSERT INTO claim_revisions (claim_id, revision, change, snapshot, reason, actor, record_time, \
          article_id, publisher_id, kind, state, sort_time, create_time, speaker_ids, subject_ids, text) \
          SELECT i, 1, $1, s, '', $2, $3, a, p, k, 'active', so, $3, sp::uuid[], su::uuid[], t \
-         FROM unnest($4::uuid[], $5::jsonb[], $6::uuid[], $7::uuid[], $8::text[], $9::timestamptz[], \
+         FROM unnest($4::uuid[], $5::json[], $6::uuid[], $7::uuid[], $8::text[], $9::timestamptz[], \
            $10::text[], $11::text[], $12::text[]) AS x(i, s, a, p, k, so, sp, su, t) \
          RETURNING claim_id, snapshot_digest",
     )

@@ -570,7 +570,7 @@ async fn move_claims(
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "UPDATE claim_revisions r SET snapshot = jsonb_set(r.snapshot, '{statement_id}', to_jsonb(t.s::text)) \
+        "UPDATE claim_revisions r SET snapshot = jsonb_set(r.snapshot::jsonb, '{statement_id}', to_jsonb(t.s::text))::json \
          FROM unnest($1::uuid[], $2::uuid[]) AS t(i, s) WHERE r.claim_id = t.i AND r.revision = 1",
     )
     .bind(&ids)

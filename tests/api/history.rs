@@ -103,7 +103,7 @@ async fn a_page_read_again_comes_from_memory_yet_shows_a_snapshot_rewritten_in_p
     // A snapshot rewritten in place (as an entity merge or a statement move
     // does) gets a new digest, so the next read sees it.
     sqlx::query(
-        "UPDATE claim_revisions SET snapshot = jsonb_set(snapshot, '{text}', '\"rewritten\"') \
+        "UPDATE claim_revisions SET snapshot = jsonb_set(snapshot::jsonb, '{text}', '\"rewritten\"')::json \
          WHERE snapshot->>'text' = 'première'",
     )
     .execute(app.store.pool())

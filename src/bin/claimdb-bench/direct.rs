@@ -9,8 +9,8 @@
 //! the comparison: gRPC decoding and encoding, request parsing, whatever the
 //! store does around the main query (resolving the entity reference, the
 //! entity summaries of the page), converting each JSON snapshot into a
-//! `Claim` message. The snapshot is fetched as raw bytes here (the server
-//! sends jsonb as text either way).
+//! `Claim` message. The snapshot is fetched as raw bytes here: its JSON
+//! text, as stored (migration 0037).
 //!
 //! Nor does the direct side name the snapshots it already holds: the
 //! store's list queries select `r.snapshot_digest` and, for the versions
@@ -192,8 +192,13 @@ pub(crate) async fn read(
     for row in &rows {
         let snapshot: &[u8] = row.try_get_unchecked(0)?;
         bytes += snapshot.len();
-        if let (true, Some((1, json))) = (decode && !ping, snapshot.split_first()) {
-            // Binary jsonb: version byte 1, then the text.
+        if decode && !ping {
+            // A json snapshot is its text (migration 0037); a jsonb value
+            // (before it) is version byte 1, then the text.
+            let json = match snapshot.split_first() {
+                Some((1, text)) => text,
+                _ => snapshot,
+            };
             let record: claimdb::domain::ClaimRecord =
                 serde_json::from_slice(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             std::hint::black_box(record);
