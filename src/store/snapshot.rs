@@ -42,9 +42,8 @@ use std::sync::{LazyLock, Mutex};
 use sha2::{Digest as _, Sha256};
 
 use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgTypeInfo, PgValueFormat, PgValueRef, Postgres};
-use sqlx::types::Json;
-use sqlx::{Decode, Type, TypeInfo as _, ValueRef as _};
+use sqlx::postgres::{PgTypeInfo, PgValueRef, Postgres};
+use sqlx::{Decode, Type, TypeInfo as _};
 use uuid::Uuid;
 
 use crate::domain::{ClaimRecord, SharedClaim};
@@ -115,35 +114,26 @@ impl<'r> Decode<'r, Postgres> for Version {
 
 /// A snapshot's JSON text as it arrived, not decoded yet: for a reader that
 /// has its digest from the row and decodes with [`decode_many`]. Claim
-/// snapshots are `json` columns, sent as stored (migration 0037: printing
-/// `jsonb` back to text was most of PostgreSQL's work for a snapshot read);
-/// `jsonb` is still read, for a value cast to it.
+/// snapshots are `json` columns, sent as stored in either format (migration
+/// 0037: printing `jsonb` back to text was most of PostgreSQL's work for a
+/// snapshot read). A `jsonb` column is refused as a type mismatch: its
+/// binary form would need a version byte stripped.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct RawSnapshot<'r>(pub(super) &'r [u8]);
 
 impl Type<Postgres> for RawSnapshot<'_> {
     fn type_info() -> PgTypeInfo {
-        <Json<()> as Type<Postgres>>::type_info()
+        PgTypeInfo::with_name("json")
     }
 
     fn compatible(ty: &PgTypeInfo) -> bool {
-        <Json<()> as Type<Postgres>>::compatible(ty)
+        ty.name() == "JSON"
     }
 }
 
 impl<'r> Decode<'r, Postgres> for RawSnapshot<'r> {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        let binary_jsonb =
-            value.format() == PgValueFormat::Binary && value.type_info().name() == "JSONB";
-        let mut buf = value.as_bytes()?;
-        if binary_jsonb {
-            // The binary jsonb format is a version byte, then the text.
-            match buf.split_first() {
-                Some((1, rest)) => buf = rest,
-                _ => return Err("unsupported jsonb format version (expected 1)".into()),
-            }
-        }
-        Ok(Self(buf))
+        Ok(Self(value.as_bytes()?))
     }
 }
 

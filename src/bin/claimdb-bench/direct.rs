@@ -193,14 +193,9 @@ pub(crate) async fn read(
         let snapshot: &[u8] = row.try_get_unchecked(0)?;
         bytes += snapshot.len();
         if decode && !ping {
-            // A json snapshot is its text (migration 0037); a jsonb value
-            // (before it) is version byte 1, then the text.
-            let json = match snapshot.split_first() {
-                Some((1, text)) => text,
-                _ => snapshot,
-            };
+            // A json snapshot is its text (migration 0037).
             let record: claimdb::domain::ClaimRecord =
-                serde_json::from_slice(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                serde_json::from_slice(snapshot).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             std::hint::black_box(record);
         }
     }
