@@ -23,8 +23,12 @@ pub struct ClaimApi {
 }
 
 impl ClaimApi {
-    /// A service over `store`, streaming events from `hub`.
+    /// A service over `store`, streaming events from `hub`. Installs the
+    /// encoded message as the process's form of a version, so the store
+    /// makes it straight from a snapshot's JSON (see
+    /// [`crate::domain::shared`]).
     pub fn new(store: Store, hub: EventHub) -> Self {
+        crate::domain::shared::install_form(wire::version_form);
         Self { store, hub }
     }
 }

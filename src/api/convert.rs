@@ -104,7 +104,7 @@ pub fn claim_kind(v: &mut Violations, field: &str, raw: i32) -> Option<ClaimKind
     }
 }
 
-fn claim_kind_out(k: ClaimKind) -> i32 {
+pub(super) fn claim_kind_out(k: ClaimKind) -> i32 {
     (match k {
         ClaimKind::Direct => pb::ClaimKind::Direct,
         ClaimKind::Indirect => pb::ClaimKind::Indirect,
@@ -129,7 +129,7 @@ pub fn precision(v: &mut Violations, field: &str, raw: i32) -> Option<SaidPrecis
     }
 }
 
-fn precision_out(p: SaidPrecision) -> i32 {
+pub(super) fn precision_out(p: SaidPrecision) -> i32 {
     (match p {
         SaidPrecision::Exact => pb::SaidPrecision::Exact,
         SaidPrecision::Day => pb::SaidPrecision::Day,
@@ -322,7 +322,7 @@ fn summary(dir: &Directory, id: Uuid) -> pb::EntitySummary {
     }
 }
 
-fn state_out(s: domain::ClaimState) -> i32 {
+pub(super) fn state_out(s: domain::ClaimState) -> i32 {
     (match s {
         domain::ClaimState::Active => pb::ClaimState::Active,
         domain::ClaimState::Retracted => pb::ClaimState::Retracted,

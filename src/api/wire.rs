@@ -19,6 +19,7 @@
 //! message's fields in any order and merges concatenated encodings, so the
 //! claim is the version's bytes followed by the entity fields.
 
+use chrono::{DateTime, Utc};
 use prost::bytes::{Buf, BufMut, Bytes};
 use prost::encoding::{
     encode_key, encode_varint, encoded_len_varint, key_len, skip_field, DecodeContext, WireType,
@@ -27,8 +28,10 @@ use prost::{DecodeError, Message};
 use uuid::fmt::Hyphenated;
 use uuid::Uuid;
 
-use super::convert::{claim_without_entities, entity_kind_out};
-use crate::domain::SharedClaim;
+#[cfg(test)]
+use super::convert::claim_without_entities;
+use super::convert::{claim_kind_out, entity_kind_out, precision_out, state_out};
+use crate::domain::{ClaimView, SharedClaim};
 use crate::store::Directory;
 
 /// Field numbers of the entity-naming fields of `Claim`, `ClaimSubject`
@@ -133,11 +136,156 @@ pub fn encode_claim(claim: &SharedClaim, dir: &Directory) -> Bytes {
 
 /// The version's own fields, encoded once per version (see the module).
 fn version_of(claim: &SharedClaim) -> &[u8] {
-    claim.derived(|r| {
-        claim_without_entities(r.clone())
-            .encode_to_vec()
-            .into_boxed_slice()
-    })
+    claim.derived(|r| version_form(&ClaimView::of(r)))
+}
+
+/// Field numbers of `Claim`'s own fields, `Span`, `Provenance` and
+/// `google.protobuf.Timestamp`.
+mod own {
+    pub(super) const ID: u32 = 1;
+    pub(super) const ARTICLE_ID: u32 = 2;
+    pub(super) const SPEAKER_ROLE: u32 = 4;
+    pub(super) const KIND: u32 = 5;
+    pub(super) const TEXT: u32 = 6;
+    pub(super) const SPANS: u32 = 7;
+    pub(super) const CUE: u32 = 8;
+    pub(super) const VENUE: u32 = 9;
+    pub(super) const VIA_TEXT: u32 = 12;
+    pub(super) const SAID_TIME: u32 = 13;
+    pub(super) const SAID_PRECISION: u32 = 14;
+    pub(super) const SAID_TIME_TEXT: u32 = 15;
+    pub(super) const SAID_TIME_INFERRED: u32 = 16;
+    pub(super) const CONFIDENCE: u32 = 18;
+    pub(super) const PROVENANCE: u32 = 19;
+    pub(super) const STATE: u32 = 20;
+    pub(super) const REVISION: u32 = 21;
+    pub(super) const CREATE_TIME: u32 = 22;
+    pub(super) const UPDATE_TIME: u32 = 23;
+    pub(super) const PUBLISHED_TIME: u32 = 24;
+    pub(super) const STATEMENT_ID: u32 = 25;
+    pub(super) const SPAN_START: u32 = 1;
+    pub(super) const SPAN_END: u32 = 2;
+    pub(super) const EXTRACTOR: u32 = 1;
+    pub(super) const EXTRACTOR_VERSION: u32 = 2;
+    pub(super) const HUMAN: u32 = 3;
+    pub(super) const SECONDS: u32 = 1;
+    pub(super) const NANOS: u32 = 2;
+}
+
+/// The encoded `Claim` of a version without the fields that name entities:
+/// the process's derived form of a version ([`crate::domain::Form`],
+/// installed by the server), written field by field from the view's
+/// borrowed strings. The bytes are those prost writes for
+/// [`claim_without_entities`] (fields in number order, proto3 defaults
+/// left out; the tests compare the two).
+pub fn version_form(v: &ClaimView<'_>) -> Box<[u8]> {
+    let mut buf = Vec::with_capacity(v.text.len() + 320);
+    let b = &mut buf;
+    put_uuid(b, own::ID, v.id);
+    put_uuid(b, own::ARTICLE_ID, v.article_id);
+    put_str(b, own::SPEAKER_ROLE, &v.speaker_role);
+    put_int(b, own::KIND, claim_kind_out(v.kind).into());
+    put_str(b, own::TEXT, &v.text);
+    for s in v.spans.iter() {
+        let start = i64::from(i32::try_from(s.start).unwrap_or(i32::MAX));
+        let end = i64::from(i32::try_from(s.end).unwrap_or(i32::MAX));
+        let len = int_len(own::SPAN_START, start) + int_len(own::SPAN_END, end);
+        encode_key(own::SPANS, WireType::LengthDelimited, b);
+        encode_varint(len as u64, b);
+        put_int(b, own::SPAN_START, start);
+        put_int(b, own::SPAN_END, end);
+    }
+    put_str(b, own::CUE, &v.cue);
+    put_str(b, own::VENUE, &v.venue);
+    put_str(b, own::VIA_TEXT, &v.via_text);
+    if let Some(t) = v.said.time {
+        put_time(b, own::SAID_TIME, t);
+    }
+    put_int(
+        b,
+        own::SAID_PRECISION,
+        precision_out(v.said.precision).into(),
+    );
+    put_str(b, own::SAID_TIME_TEXT, &v.said.text);
+    put_int(b, own::SAID_TIME_INFERRED, i64::from(v.said.inferred));
+    // An `optional` field: written when set, zero or not.
+    if let Some(c) = v.confidence {
+        encode_key(own::CONFIDENCE, WireType::ThirtyTwoBit, b);
+        b.extend_from_slice(&c.to_le_bytes());
+    }
+    let p = &v.provenance;
+    let len = str_len(own::EXTRACTOR, &p.extractor)
+        + str_len(own::EXTRACTOR_VERSION, &p.extractor_version)
+        + str_len(own::HUMAN, &p.human);
+    encode_key(own::PROVENANCE, WireType::LengthDelimited, b);
+    encode_varint(len as u64, b);
+    put_str(b, own::EXTRACTOR, &p.extractor);
+    put_str(b, own::EXTRACTOR_VERSION, &p.extractor_version);
+    put_str(b, own::HUMAN, &p.human);
+    put_int(b, own::STATE, state_out(v.state).into());
+    put_int(b, own::REVISION, v.revision);
+    put_time(b, own::CREATE_TIME, v.create_time);
+    put_time(b, own::UPDATE_TIME, v.update_time);
+    if let Some(t) = v.published_time {
+        put_time(b, own::PUBLISHED_TIME, t);
+    }
+    if let Some(id) = v.statement_id {
+        put_uuid(b, own::STATEMENT_ID, id);
+    }
+    buf.into_boxed_slice()
+}
+
+/// Writes a string field, left out when empty (proto3).
+fn put_str(buf: &mut Vec<u8>, tag: u32, s: &str) {
+    if !s.is_empty() {
+        put_bytes(buf, tag, s.as_bytes());
+    }
+}
+
+/// The encoded length of a string field as [`put_str`] writes it.
+fn str_len(tag: u32, s: &str) -> usize {
+    if s.is_empty() {
+        0
+    } else {
+        field_len(tag, s.len())
+    }
+}
+
+/// Writes a UUID's canonical text as a string field.
+fn put_uuid(buf: &mut Vec<u8>, tag: u32, id: Uuid) {
+    let mut text = [0u8; Hyphenated::LENGTH];
+    put_bytes(buf, tag, id.hyphenated().encode_lower(&mut text).as_bytes());
+}
+
+/// Writes an integer, enum or bool field (a varint; negative values take
+/// ten bytes, as protobuf's int32 and int64 do), left out when zero.
+fn put_int(buf: &mut Vec<u8>, tag: u32, n: i64) {
+    if n != 0 {
+        encode_key(tag, WireType::Varint, buf);
+        encode_varint(n as u64, buf);
+    }
+}
+
+/// The encoded length of a field as [`put_int`] writes it.
+fn int_len(tag: u32, n: i64) -> usize {
+    if n == 0 {
+        0
+    } else {
+        key_len(tag) + encoded_len_varint(n as u64)
+    }
+}
+
+/// Writes a `google.protobuf.Timestamp` field (present even at the epoch,
+/// as a set message field is).
+fn put_time(buf: &mut Vec<u8>, tag: u32, t: DateTime<Utc>) {
+    let (seconds, nanos) = (t.timestamp(), i64::from(t.timestamp_subsec_nanos()));
+    encode_key(tag, WireType::LengthDelimited, buf);
+    encode_varint(
+        (int_len(own::SECONDS, seconds) + int_len(own::NANOS, nanos)) as u64,
+        buf,
+    );
+    put_int(buf, own::SECONDS, seconds);
+    put_int(buf, own::NANOS, nanos);
 }
 
 /// Writes the fields of `claim` that name entities, from `dir`.
@@ -304,6 +452,54 @@ mod tests {
             pb::Claim::decode(encode_claim(&claim, &after)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(decoded, claim_out(rec, &after));
         assert_eq!(decoded.speakers[0].name, "Ana Díaz Ruiz");
+    }
+
+    #[test]
+    fn the_version_form_is_the_bytes_prost_writes_for_the_claim_without_entities() {
+        let base = record(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let epoch = DateTime::<Utc>::UNIX_EPOCH;
+        let mut variants = vec![base.clone()];
+        let mut bare = base.clone();
+        bare.speaker_role.clear();
+        bare.text = "\"Quoted\"\nand é".into();
+        bare.spans = vec![
+            crate::domain::Span { start: 0, end: 0 },
+            crate::domain::Span {
+                start: 7,
+                end: usize::MAX,
+            },
+        ];
+        bare.cue.clear();
+        bare.venue.clear();
+        bare.via_text.clear();
+        bare.said.time = None;
+        bare.said.text.clear();
+        bare.said.inferred = false;
+        bare.confidence = Some(0.0);
+        bare.provenance = Default::default();
+        bare.revision = 0;
+        bare.published_time = None;
+        bare.statement_id = None;
+        variants.push(bare);
+        let mut old = base;
+        old.said.time = Some(epoch - chrono::Duration::nanoseconds(1_500_000_001));
+        old.create_time = epoch;
+        old.confidence = None;
+        old.state = crate::domain::ClaimState::Retracted;
+        variants.push(old);
+        for r in variants {
+            let expected = claim_without_entities(r.clone()).encode_to_vec();
+            assert_eq!(
+                &*version_form(&ClaimView::of(&r)),
+                expected.as_slice(),
+                "{r:?}"
+            );
+            // From the JSON, as the memo decodes it.
+            let json = serde_json::to_vec(&r).unwrap_or_else(|e| panic!("{e}"));
+            let view: ClaimView<'_> =
+                serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&*version_form(&view), expected.as_slice());
+        }
     }
 
     #[test]

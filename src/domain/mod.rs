@@ -16,6 +16,7 @@ pub mod rfc3339;
 pub mod shared;
 pub mod statement;
 pub mod text;
+pub mod view;
 
 pub use article::{normalize_url, Article, NewArticle};
 pub use claim::{
@@ -26,4 +27,5 @@ pub use entity::{Entity, EntityKind, EntityPatch, EntityRef, EntitySummary, NewE
 pub use error::{FieldViolation, Violations};
 pub use page::{Cursor, PageSize};
 pub use query::{ArticleFilter, ClaimFilter, ClaimOrder, EntityFilter};
-pub use shared::{EntityRefs, SharedClaim};
+pub use shared::{EntityRefs, Form, SharedClaim};
+pub use view::ClaimView;

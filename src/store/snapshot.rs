@@ -25,7 +25,9 @@
 //! without copying it, and the API keeps the version's encoded message in
 //! it, so a remembered version is also not converted or encoded again.
 //! Once encoded, it drops the decoded record, which halves what an entry
-//! holds. So the memo serves only readers that answer with the encoded
+//! holds; in a server, whose API installs its encoding, a version is made
+//! encoded from the start, from a view borrowing the JSON (change 41,
+//! [`crate::domain::view`]). So the memo serves only readers that answer with the encoded
 //! version (`GetClaim`, `ListClaims`); readers of whole records decode
 //! their own ([`Snapshot`]).
 //!
@@ -46,7 +48,7 @@ use sqlx::postgres::{PgTypeInfo, PgValueRef, Postgres};
 use sqlx::{Decode, Type, TypeInfo as _};
 use uuid::Uuid;
 
-use crate::domain::{ClaimRecord, SharedClaim};
+use crate::domain::{shared, ClaimRecord, ClaimView, SharedClaim};
 
 /// Bytes the memo may account for, both generations together. An entry is
 /// counted as seven tenths of its JSON's length: what a version holds once
@@ -243,9 +245,14 @@ pub(super) fn decode(raw: &[u8]) -> Result<SharedClaim, BoxDynError> {
         .ok_or_else(|| "a snapshot decoded to no version".into())
 }
 
-/// A version parsed from its JSON, and its memo entry.
+/// A version parsed from its JSON, and its memo entry: made in its derived
+/// form straight from a view of the JSON when the API installed one (see
+/// [`crate::domain::view`]), else from the whole record.
 fn parse(raw: &[u8]) -> Result<(SharedClaim, Entry), serde_json::Error> {
-    let claim = SharedClaim::new(serde_json::from_slice(raw)?);
+    let claim = match shared::form() {
+        Some(form) => SharedClaim::formed(serde_json::from_slice::<ClaimView<'_>>(raw)?, form),
+        None => SharedClaim::new(serde_json::from_slice(raw)?),
+    };
     let entry = Entry::new(claim.clone(), raw.len());
     Ok((claim, entry))
 }
