@@ -13,7 +13,8 @@
 //! the machine's 20–30% noise. `VERSIONS_BENCH_SNAPSHOTS` sets the number
 //! of snapshots (default 10,000, shaped like the bench data's: a quote of
 //! about 250 characters, one speaker, two subjects, a span, provenance);
-//! the two ways take turns over 7 rounds and the median is printed.
+//! the two ways take turns over 7 rounds and the median is printed. It
+//! allocates with mimalloc, as the server does.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -27,6 +28,11 @@ use claimdb::domain::{
 };
 use prost::Message;
 use uuid::Uuid;
+
+/// The server's allocator (`src/main.rs`): allocation is a large part of
+/// the old way, and glibc's would overstate it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const WORDS: &[&str] = &[
     "budget",
