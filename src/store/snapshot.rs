@@ -27,9 +27,9 @@
 //! Once encoded, it drops the decoded record, which halves what an entry
 //! holds; in a server, whose API installs its encoding, a version is made
 //! encoded from the start, from a view borrowing the JSON (change 41,
-//! [`crate::domain::view`]). So the memo serves only readers that answer with the encoded
-//! version (`GetClaim`, `ListClaims`); readers of whole records decode
-//! their own ([`Snapshot`]).
+//! [`crate::domain::view`]). So the memo serves only readers that answer
+//! with the encoded version (`GetClaim`, `ListClaims`); readers of whole
+//! records decode their own ([`Snapshot`]).
 //!
 //! Memory is bounded by two generations: entries go into the current one;
 //! when it holds half the budget it becomes the previous one and the old
