@@ -237,17 +237,13 @@ impl ClaimService for ClaimApi {
         request: Request<pb::ListClaimsRequest>,
     ) -> Result<Response<wire::ListClaimsResponse>, Status> {
         let (filter, paging) = parse_list(request.get_ref()).map_err(|v| invalid(&v))?;
-        let page = self
+        let mut page = self
             .store
             .list_claims(&filter, paging.size, paging.after.as_ref())
             .await
             .map_err(from_store)?;
-        let token = paging.token(page.next);
-        Ok(Response::new(wire::ListClaimsResponse::new(
-            &page.items,
-            &page.entities,
-            &token,
-        )))
+        let token = paging.token(page.next.take());
+        Ok(Response::new(wire::ListClaimsResponse::new(&page, &token)))
     }
 
     async fn update_claim(

@@ -31,8 +31,8 @@ use uuid::Uuid;
 #[cfg(test)]
 use super::convert::claim_without_entities;
 use super::convert::{claim_kind_out, entity_kind_out, precision_out, state_out};
-use crate::domain::{ClaimView, SharedClaim};
-use crate::store::Directory;
+use crate::domain::{ClaimView, EntityRefs, EntitySummary, Names, SharedClaim};
+use crate::store::{ClaimPage, Directory};
 
 /// Field numbers of the entity-naming fields of `Claim`, `ClaimSubject`
 /// and `EntitySummary` (`proto/claimdb/v1/claim.proto`, `common.proto`; the
@@ -65,15 +65,32 @@ pub struct ListClaimsResponse {
 }
 
 impl ListClaimsResponse {
-    /// The page of `claims`, naming their entities as `dir` has them, then
-    /// the next page's token (empty on the last page).
-    pub fn new(claims: &[SharedClaim], dir: &Directory, next_page_token: &str) -> Self {
-        let mut encoded = Vec::with_capacity(claims.len() * CLAIM_SIZE_HINT + 64);
+    /// The page's claims, naming their entities as each keeps them or as
+    /// the page's directory has them (see [`ClaimPage`]), then the next
+    /// page's token (empty on the last page).
+    pub fn new(page: &ClaimPage, next_page_token: &str) -> Self {
+        let mut encoded = Vec::with_capacity(page.items.len() * CLAIM_SIZE_HINT + 64);
         let mut entities = Vec::new();
-        for claim in claims {
+        for (claim, kept) in page.items.iter().zip(&page.kept) {
             let version = version_of(claim);
             entities.clear();
-            put_entities(&mut entities, claim, dir);
+            if *kept {
+                put_kept_entities(&mut entities, claim, &page.entities);
+            } else {
+                let names = Names {
+                    generation: page.generation,
+                    until: page.until,
+                    summaries: claim
+                        .refs()
+                        .named()
+                        .map(|id| page.entities.get(&id).cloned())
+                        .collect(),
+                };
+                put_entities(&mut entities, claim.refs(), |i, _| {
+                    names.summaries.get(i).and_then(Option::as_deref)
+                });
+                claim.keep_names(names);
+            }
             encode_key(LIST_CLAIMS, WireType::LengthDelimited, &mut encoded);
             encode_varint((version.len() + entities.len()) as u64, &mut encoded);
             encoded.extend_from_slice(version);
@@ -89,6 +106,24 @@ impl ListClaimsResponse {
         }
         Self { encoded }
     }
+}
+
+/// Writes the entity fields of a claim that keeps its summaries. Kept
+/// summaries are never dropped, only replaced, so they are there; were they
+/// not, the page's directory (which does not hold them) would show the ids
+/// alone rather than fail the page.
+fn put_kept_entities(buf: &mut Vec<u8>, claim: &SharedClaim, dir: &Directory) {
+    claim.with_names(|names| match names {
+        Some(n) => put_entities(buf, claim.refs(), |i, _| {
+            n.summaries.get(i).and_then(Option::as_deref)
+        }),
+        None => put_entities(buf, claim.refs(), |_, id| from_dir(dir, id)),
+    });
+}
+
+/// The summary of `id` in `dir`.
+fn from_dir(dir: &Directory, id: Uuid) -> Option<&EntitySummary> {
+    dir.get(&id).map(|s| &**s)
 }
 
 /// The response is only ever sent: it is written as it was encoded, and
@@ -130,7 +165,7 @@ pub fn encode_claim(claim: &SharedClaim, dir: &Directory) -> Bytes {
     let version = version_of(claim);
     let mut buf = Vec::with_capacity(version.len() + 80 * (2 + claim.refs().subjects.len()));
     buf.extend_from_slice(version);
-    put_entities(&mut buf, claim, dir);
+    put_entities(&mut buf, claim.refs(), |_, id| from_dir(dir, id));
     Bytes::from(buf)
 }
 
@@ -288,20 +323,30 @@ fn put_time(buf: &mut Vec<u8>, tag: u32, t: DateTime<Utc>) {
     put_int(buf, own::NANOS, nanos);
 }
 
-/// Writes the fields of `claim` that name entities, from `dir`.
-fn put_entities(buf: &mut Vec<u8>, claim: &SharedClaim, dir: &Directory) {
-    let r = claim.refs();
+/// Writes the fields of a version that name entities, with the summary
+/// `summary` gives for each id of [`EntityRefs::named`] (its position there
+/// and the id).
+fn put_entities<'a>(
+    buf: &mut Vec<u8>,
+    r: &EntityRefs,
+    summary: impl Fn(usize, Uuid) -> Option<&'a EntitySummary>,
+) {
+    let mut at = 0;
+    let mut next = |id: Uuid| {
+        at += 1;
+        Summary::of(id, summary(at - 1, id))
+    };
     for id in &r.speakers {
-        put_summary(buf, SPEAKERS, dir, *id);
+        next(*id).put(buf, SPEAKERS);
     }
     if let Some(id) = r.recipient {
-        put_summary(buf, RECIPIENT, dir, id);
+        next(id).put(buf, RECIPIENT);
     }
     if let Some(id) = r.via {
-        put_summary(buf, VIA, dir, id);
+        next(id).put(buf, VIA);
     }
     for s in r.subjects.iter() {
-        let entity = Summary::of(dir, s.entity_id);
+        let entity = next(s.entity_id);
         let mut len = field_len(SUBJECT_ENTITY, entity.len());
         // proto3 leaves an empty string out, as the generated code does.
         if !s.role.is_empty() {
@@ -316,9 +361,9 @@ fn put_entities(buf: &mut Vec<u8>, claim: &SharedClaim, dir: &Directory) {
     }
 }
 
-/// An `EntitySummary` about to be written, borrowed from the directory: no
-/// message is built and nothing is allocated. An id the directory does not
-/// know gets a summary with only its id, as [`super::convert::claim_out`]
+/// An `EntitySummary` about to be written, borrowed from where the reader
+/// found it: no message is built and nothing is allocated. An id with no
+/// summary gets one with only its id, as [`super::convert::claim_out`]
 /// gives it.
 struct Summary<'a> {
     id: [u8; Hyphenated::LENGTH],
@@ -327,10 +372,10 @@ struct Summary<'a> {
 }
 
 impl<'a> Summary<'a> {
-    fn of(dir: &'a Directory, id: Uuid) -> Self {
+    fn of(id: Uuid, found: Option<&'a EntitySummary>) -> Self {
         let mut text = [0u8; Hyphenated::LENGTH];
         id.hyphenated().encode_lower(&mut text);
-        match dir.get(&id) {
+        match found {
             Some(s) => Self {
                 id: text,
                 name: &s.name,
@@ -369,11 +414,6 @@ impl<'a> Summary<'a> {
             encode_varint(self.kind as u64, buf);
         }
     }
-}
-
-/// Writes the summary of `id` as field `tag`.
-fn put_summary(buf: &mut Vec<u8>, tag: u32, dir: &Directory, id: Uuid) {
-    Summary::of(dir, id).put(buf, tag);
 }
 
 /// Writes a length-delimited field (an embedded message or a string).
@@ -502,29 +542,102 @@ mod tests {
         }
     }
 
+    /// A page of `claims` read with `dir`; `kept` says which show the
+    /// summaries they keep.
+    fn page(claims: &[SharedClaim], dir: &Directory, kept: bool) -> ClaimPage {
+        ClaimPage {
+            items: claims.to_vec(),
+            next: None,
+            kept: vec![kept; claims.len()],
+            entities: dir.clone(),
+            generation: 7,
+            until: std::time::Instant::now() + std::time::Duration::from_secs(60),
+        }
+    }
+
     #[test]
     fn the_responses_have_the_generated_messages_wire_format() {
         let rec = record(Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let claim = SharedClaim::new(rec.clone());
         // No summaries: every entity shows only its id.
         let d = Directory::default();
-        let list = ListClaimsResponse::new(&[claim.clone(), claim.clone()], &d, "next");
+        let two = [claim.clone(), claim.clone()];
+        let list = ListClaimsResponse::new(&page(&two, &d, false), "next");
         let generated = pb::ListClaimsResponse::decode(list.encode_to_vec().as_slice())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(generated.claims, vec![claim_out(rec.clone(), &d); 2]);
         assert_eq!(generated.next_page_token, "next");
         // The last page: no token, and an empty page is an empty message.
-        let last = ListClaimsResponse::new(std::slice::from_ref(&claim), &d, "");
+        let one = std::slice::from_ref(&claim);
+        let last = ListClaimsResponse::new(&page(one, &d, false), "");
         let generated = pb::ListClaimsResponse::decode(last.encode_to_vec().as_slice())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(generated.claims, vec![claim_out(rec.clone(), &d)]);
         assert_eq!(generated.next_page_token, "");
-        assert_eq!(ListClaimsResponse::new(&[], &d, "").encoded_len(), 0);
+        let empty = ListClaimsResponse::new(&page(&[], &d, false), "");
+        assert_eq!(empty.encoded_len(), 0);
         let get = GetClaimResponse {
             claim: Some(encode_claim(&claim, &d)),
         };
         let generated = pb::GetClaimResponse::decode(get.encode_to_vec().as_slice())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(generated.claim, Some(claim_out(rec, &d)));
+    }
+
+    #[test]
+    fn a_page_keeps_the_summaries_it_showed_for_the_next_page() {
+        let (speaker, subject, via) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let rec = record(speaker, subject, via);
+        let claim = SharedClaim::new(rec.clone());
+        let named = dir(&[(speaker, "Ana Díaz"), (subject, "Budget"), (via, "AFP")]);
+        let decode = |r: ListClaimsResponse| {
+            pb::ListClaimsResponse::decode(r.encode_to_vec().as_slice())
+                .unwrap_or_else(|e| panic!("{e}"))
+                .claims
+        };
+        let one = std::slice::from_ref(&claim);
+        let first = decode(ListClaimsResponse::new(&page(one, &named, false), ""));
+        assert_eq!(first, vec![claim_out(rec.clone(), &named)]);
+        let now = std::time::Instant::now();
+        assert!(claim.names_hold(7, now));
+        assert!(!claim.names_hold(8, now), "not past a later rename");
+
+        // A page that finds them holding looks nothing up: its directory is
+        // empty, and the claim still shows every name, in every role.
+        let again = decode(ListClaimsResponse::new(
+            &page(one, &Directory::default(), true),
+            "",
+        ));
+        assert_eq!(again, first);
+        assert_eq!(again[0].speakers[0].name, "Ana Díaz");
+        assert_eq!(
+            again[0].subjects[0].entity.as_ref().map(|e| &*e.name),
+            Some("Budget")
+        );
+        assert_eq!(again[0].via.as_ref().map(|e| &*e.name), Some("AFP"));
+
+        // Older summaries never replace newer ones.
+        let renamed = dir(&[
+            (speaker, "Ana Díaz Ruiz"),
+            (subject, "Budget"),
+            (via, "AFP"),
+        ]);
+        let mut older = page(one, &renamed, false);
+        older.generation = 6;
+        let shown = decode(ListClaimsResponse::new(&older, ""));
+        assert_eq!(shown[0].speakers[0].name, "Ana Díaz Ruiz");
+        let kept = decode(ListClaimsResponse::new(
+            &page(one, &Directory::default(), true),
+            "",
+        ));
+        assert_eq!(kept[0].speakers[0].name, "Ana Díaz");
+        let mut newer = page(one, &renamed, false);
+        newer.generation = 8;
+        decode(ListClaimsResponse::new(&newer, ""));
+        let kept = decode(ListClaimsResponse::new(
+            &page(one, &Directory::default(), true),
+            "",
+        ));
+        assert_eq!(kept, vec![claim_out(rec, &renamed)]);
     }
 }

@@ -27,5 +27,5 @@ pub use entity::{Entity, EntityKind, EntityPatch, EntityRef, EntitySummary, NewE
 pub use error::{FieldViolation, Violations};
 pub use page::{Cursor, PageSize};
 pub use query::{ArticleFilter, ClaimFilter, ClaimOrder, EntityFilter};
-pub use shared::{EntityRefs, Form, SharedClaim};
+pub use shared::{EntityRefs, Form, Names, SharedClaim};
 pub use view::ClaimView;

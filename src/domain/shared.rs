@@ -26,12 +26,21 @@
 //! JSON ([`SharedClaim::formed`]): no record, no copied strings, no lock
 //! (session 18: a quarter of the server's CPU on a 1M-claim speaker history
 //! went to decoding records only to encode and drop them).
+//!
+//! A version also keeps the summaries of the entities it names as the last
+//! reader found them ([`Names`]), stamped with when they hold: the next
+//! page that shows the version within that time uses them instead of
+//! looking 3-4 ids up in the entity cache and a page-wide directory (a
+//! sixth of the server's CPU on a 1M speaker history, session 18). What
+//! "holds" means is the entity cache's to say (`store::entity_cache`); this
+//! module only keeps the stamp.
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
 
 use uuid::Uuid;
 
-use super::{ClaimRecord, ClaimView, SubjectLink};
+use super::{ClaimRecord, ClaimView, EntitySummary, SubjectLink};
 
 /// A claim version: cheap to clone, immutable.
 #[derive(Debug, Clone)]
@@ -43,6 +52,36 @@ struct Inner {
     /// The record until the derived form is made from it.
     record: Mutex<Option<Box<ClaimRecord>>>,
     derived: OnceLock<Box<[u8]>>,
+    /// The summaries the last reader showed (see [`Names`]).
+    names: Mutex<Option<Names>>,
+}
+
+/// The summaries of the entities a version names, as one reader found
+/// them, and how long they may be shown again without looking.
+#[derive(Debug, Clone)]
+pub struct Names {
+    /// The entity cache's generation they were read at: a later rename or
+    /// merge raises it, and summaries of an older one are not used.
+    pub generation: u64,
+    /// When they expire whatever the generation (the entity cache's time
+    /// to live for the oldest of them).
+    pub until: Instant,
+    /// One per id of [`EntityRefs::named`], in its order: `None` for an id
+    /// the reader found no entity for.
+    pub summaries: Box<[Option<Arc<EntitySummary>>]>,
+}
+
+impl Names {
+    /// Whether these may be shown to a reader at `generation` and `now`.
+    pub fn hold(&self, generation: u64, now: Instant) -> bool {
+        self.generation >= generation && self.until > now
+    }
+
+    /// Whether these are better kept than `other`: read at a later
+    /// generation, or at the same one and expiring later.
+    fn newer_than(&self, other: &Names) -> bool {
+        (self.generation, self.until) > (other.generation, other.until)
+    }
 }
 
 /// The entities a version names, by id, in the record's order.
@@ -90,6 +129,16 @@ impl EntityRefs {
         }
     }
 
+    /// The ids a response shows a summary of, in the order it writes them:
+    /// speakers, recipient, carrier, subjects (the publisher is shown by
+    /// id only).
+    pub fn named(&self) -> impl Iterator<Item = Uuid> + '_ {
+        let one = [self.recipient, self.via].into_iter().flatten();
+        (self.speakers.iter().copied())
+            .chain(one)
+            .chain(self.subjects.iter().map(|s| s.entity_id))
+    }
+
     /// Every entity id, as [`ClaimRecord::entity_ids`] gives them.
     pub fn ids(&self) -> impl Iterator<Item = Uuid> + '_ {
         super::claim::entity_ids(
@@ -107,6 +156,7 @@ impl SharedClaim {
             refs: EntityRefs::of(&record),
             record: Mutex::new(Some(Box::new(record))),
             derived: OnceLock::new(),
+            names: Mutex::new(None),
         }))
     }
 
@@ -127,6 +177,7 @@ impl SharedClaim {
             refs,
             record: Mutex::new(None),
             derived,
+            names: Mutex::new(None),
         }))
     }
 
@@ -158,6 +209,34 @@ impl SharedClaim {
     /// it from its snapshot).
     pub fn record(&self) -> Option<ClaimRecord> {
         self.lock_record().as_deref().cloned()
+    }
+
+    /// Whether the kept summaries may be shown at `generation` and `now`.
+    pub fn names_hold(&self, generation: u64, now: Instant) -> bool {
+        self.lock_names()
+            .as_ref()
+            .is_some_and(|n| n.hold(generation, now))
+    }
+
+    /// Runs `f` on the kept summaries, if any. A reader that found them to
+    /// hold ([`Self::names_hold`]) finds them, or newer ones, still there:
+    /// they are never dropped, only replaced by newer ones
+    /// ([`Self::keep_names`]).
+    pub fn with_names<T>(&self, f: impl FnOnce(Option<&Names>) -> T) -> T {
+        f(self.lock_names().as_ref())
+    }
+
+    /// Keeps `names` for the next reader, unless what is kept is newer.
+    pub fn keep_names(&self, names: Names) {
+        let mut kept = self.lock_names();
+        if kept.as_ref().is_none_or(|k| names.newer_than(k)) {
+            *kept = Some(names);
+        }
+    }
+
+    fn lock_names(&self) -> std::sync::MutexGuard<'_, Option<Names>> {
+        // Summaries are replaced whole: a panic cannot leave half of them.
+        self.0.names.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock_record(&self) -> std::sync::MutexGuard<'_, Option<Box<ClaimRecord>>> {

@@ -1,5 +1,7 @@
 //! Entity rows: create, read, search, update, and the summaries claims show.
 
+use std::time::Instant;
+
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -360,14 +362,41 @@ pub(super) async fn summaries(
     conn: &mut PgConnection,
     ids: &[Uuid],
 ) -> Result<Directory, StoreError> {
-    let (mut out, missing, generation) = entity_cache::lookup(ids);
-    if missing.is_empty() {
-        return Ok(out);
+    Ok(stamped_summaries(conn, ids).await?.dir)
+}
+
+/// Summaries, and how long a reader may keep them (see
+/// [`crate::domain::Names`]).
+pub(super) struct Stamped {
+    /// The summaries by id.
+    pub(super) dir: Directory,
+    /// The entity cache's generation they were read at.
+    pub(super) generation: u64,
+    /// When the oldest of them expires.
+    pub(super) until: Instant,
+}
+
+/// [`summaries`] with their stamp.
+pub(super) async fn stamped_summaries(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<Stamped, StoreError> {
+    let entity_cache::Found {
+        mut dir,
+        missing,
+        generation,
+        until,
+    } = entity_cache::lookup(ids);
+    if !missing.is_empty() {
+        let fetched = fetch_summaries(conn, &missing).await?;
+        entity_cache::store(&fetched, generation);
+        dir.extend(fetched);
     }
-    let fetched = fetch_summaries(conn, &missing).await?;
-    entity_cache::store(&fetched, generation);
-    out.extend(fetched);
-    Ok(out)
+    Ok(Stamped {
+        dir,
+        generation,
+        until,
+    })
 }
 
 async fn fetch_summaries(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Directory, StoreError> {

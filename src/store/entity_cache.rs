@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use sqlx::PgConnection;
@@ -48,10 +48,13 @@ const CAP: usize = 200_000;
 static LISTENERS: AtomicUsize = AtomicUsize::new(0);
 
 /// Bumped by every [`forget`]: a read caches what it fetched only when no
-/// forget happened while it was fetching.
+/// forget happened while it was fetching, and the summaries a claim version
+/// keeps ([`crate::domain::Names`]) are shown only while no forget happened
+/// since they were read.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
-type Cache = Mutex<HashMap<Uuid, (Arc<EntitySummary>, Instant), foldhash::fast::RandomState>>;
+type CacheMap = HashMap<Uuid, (Arc<EntitySummary>, Instant), foldhash::fast::RandomState>;
+type Cache = Mutex<CacheMap>;
 
 /// Process-wide: entity ids are UUIDv7, unique across databases, so one
 /// cache serves every store in the process.
@@ -93,20 +96,32 @@ impl Drop for Coherence {
 /// Drops cached summaries (after a rename or merge commits, or when
 /// notified of one).
 pub(super) fn forget(ids: &[Uuid]) {
-    GENERATION.fetch_add(1, Ordering::AcqRel);
-    if let Ok(mut c) = cache().lock() {
+    forgetting(|c| {
         for id in ids {
             c.remove(id);
         }
-    }
+    });
 }
 
 /// Empties the cache.
 pub(super) fn forget_all() {
+    forgetting(HashMap::clear);
+}
+
+/// Runs `forget` on the cache and raises [`GENERATION`], both under the
+/// lock: a look-up that reads the generation (under the lock too) sees
+/// either neither or both, so summaries read at a generation are never
+/// older than it (what a version's kept summaries rely on,
+/// [`crate::domain::Names`]).
+fn forgetting(forget: impl FnOnce(&mut CacheMap)) {
+    let mut c = cache().lock().unwrap_or_else(PoisonError::into_inner);
+    forget(&mut c);
     GENERATION.fetch_add(1, Ordering::AcqRel);
-    if let Ok(mut c) = cache().lock() {
-        c.clear();
-    }
+}
+
+/// The current generation: summaries read at an older one may be stale.
+pub(super) fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
 }
 
 /// Forgets the ids of a [`CHANNEL`] payload (all of them when it does not
@@ -131,39 +146,55 @@ pub(super) async fn announce(conn: &mut PgConnection, ids: &[Uuid]) -> Result<()
     Ok(())
 }
 
-/// The cached summaries of `ids` and the ids that must be fetched (each
-/// once, however often `ids` repeats it), with the generation to hand back
-/// to [`store`].
-pub(super) fn lookup(ids: &[Uuid]) -> (Directory, Vec<Uuid>, u64) {
-    let generation = GENERATION.load(Ordering::Acquire);
-    let mut out = Directory::with_capacity_and_hasher(ids.len(), Default::default());
+/// What [`lookup`] found.
+pub(super) struct Found {
+    /// The cached summaries.
+    pub(super) dir: Directory,
+    /// The ids to fetch, each once however often the look-up named it.
+    pub(super) missing: Vec<Uuid>,
+    /// The generation the summaries were read at, to hand back to
+    /// [`store`].
+    pub(super) generation: u64,
+    /// Until when all of them, and any fetched now, may be shown: the
+    /// oldest one's time to live.
+    pub(super) until: Instant,
+}
+
+/// The cached summaries of `ids` and the ids that must be fetched.
+pub(super) fn lookup(ids: &[Uuid]) -> Found {
+    let mut dir = Directory::with_capacity_and_hasher(ids.len(), Default::default());
     let mut missing = Vec::new();
     let (now, ttl) = (Instant::now(), ttl());
-    match cache().lock() {
-        Ok(c) => {
-            for id in ids {
-                if out.contains_key(id) {
-                    continue;
-                }
-                match c.get(id) {
-                    Some((s, at)) if now.duration_since(*at) < ttl => {
-                        out.insert(*id, Arc::clone(s));
-                    }
-                    _ => missing.push(*id),
-                }
-            }
+    let mut oldest = now;
+    let c = cache().lock().unwrap_or_else(PoisonError::into_inner);
+    let generation = GENERATION.load(Ordering::Acquire);
+    for id in ids {
+        if dir.contains_key(id) {
+            continue;
         }
-        Err(_) => missing.extend_from_slice(ids),
+        match c.get(id) {
+            Some((s, at)) if now.duration_since(*at) < ttl => {
+                oldest = oldest.min(*at);
+                dir.insert(*id, Arc::clone(s));
+            }
+            _ => missing.push(*id),
+        }
     }
+    drop(c);
     missing.sort_unstable();
     missing.dedup();
-    (out, missing, generation)
+    Found {
+        dir,
+        missing,
+        generation,
+        until: oldest + ttl,
+    }
 }
 
 /// Caches fetched summaries, unless something was forgotten since
 /// `generation` was read (the fetch may have seen the old name).
 pub(super) fn store(fetched: &Directory, generation: u64) {
-    let Ok(mut c) = cache().lock() else { return };
+    let mut c = cache().lock().unwrap_or_else(PoisonError::into_inner);
     if GENERATION.load(Ordering::Acquire) != generation {
         return;
     }
@@ -193,7 +224,11 @@ mod tests {
     fn a_fetch_racing_a_forget_is_not_cached_and_a_forgotten_id_is_refetched() {
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         // Repeated ids are fetched once.
-        let (_, missing, generation) = lookup(&[a, b, a]);
+        let Found {
+            missing,
+            generation,
+            ..
+        } = lookup(&[a, b, a]);
         assert_eq!(missing, vec![a, b]);
         // A rename of `a` commits while the read is fetching.
         forget(&[a]);
@@ -201,18 +236,27 @@ mod tests {
             &Directory::from_iter([(a, summary(a, "Old").into()), (b, summary(b, "B").into())]),
             generation,
         );
-        let (_, missing, generation) = lookup(&[a, b]);
+        let Found {
+            missing,
+            generation,
+            ..
+        } = lookup(&[a, b]);
         assert_eq!(missing, vec![a, b], "nothing cached from the racing fetch");
         store(
             &Directory::from_iter([(a, summary(a, "New").into()), (b, summary(b, "B").into())]),
             generation,
         );
-        let (found, missing, _) = lookup(&[a, b, a]);
-        assert!(missing.is_empty());
-        assert_eq!(found.len(), 2);
-        assert_eq!(found[&a].name, "New");
+        let found = lookup(&[a, b, a]);
+        assert!(found.missing.is_empty());
+        assert_eq!(found.dir.len(), 2);
+        assert_eq!(found.dir[&a].name, "New");
+        assert!(found.until > Instant::now(), "fresh summaries hold a while");
         forget_payload(&format!("{a}"));
-        let (_, missing, _) = lookup(&[a, b]);
-        assert_eq!(missing, vec![a]);
+        let after = lookup(&[a, b]);
+        assert_eq!(after.missing, vec![a]);
+        assert!(
+            after.generation > found.generation,
+            "a forget is a new generation"
+        );
     }
 }

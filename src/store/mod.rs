@@ -37,7 +37,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 pub use claims::RevisionEntry;
 pub use error::StoreError;
 pub use events::{EventFilter, EventListener, PendingEvent, Settled, StoredEvent, APPEND_LOCK};
-pub use facade::{Directory, Ingested, Page};
+pub use facade::{ClaimPage, Directory, Ingested, Page};
 pub use facade_statements::{ExportedStatement, ImportOutcome, StatementView};
 pub use import::ItemOutcome;
 pub use keys::ApiKeyRow;

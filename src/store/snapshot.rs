@@ -58,7 +58,10 @@ use crate::domain::{shared, ClaimRecord, ClaimView, SharedClaim};
 /// fixed overhead. The JSON is 1,117 bytes as the server writes it
 /// (compact; 20,000 snapshots of the 10M-claim data, session 17), 1,183 as
 /// `jsonb` printed it before migration 0037 (over-counted by a twentieth).
-/// So about 80,000 versions.
+/// So about 80,000 versions. A version a page has shown also keeps the
+/// summaries it showed (`domain::Names`: about 80 bytes, pointers to
+/// summaries the entity cache shares), which is not counted: at most about
+/// 7 MB more.
 const BUDGET: usize = 60 << 20;
 
 /// A snapshot column type: SQL-typed as [`RawSnapshot`], whose bytes it

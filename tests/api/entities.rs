@@ -177,13 +177,39 @@ fn rename(id: &str, name: &str) -> pb::UpdateEntityRequest {
     }
 }
 
+/// The speaker names of a history page of the entity `id`'s claims.
+async fn listed_names(
+    claims: &mut claimdb::pb::v1::claim_service_client::ClaimServiceClient<
+        tonic::transport::Channel,
+    >,
+    id: &str,
+) -> Vec<String> {
+    claims
+        .list_claims(pb::ListClaimsRequest {
+            speaker: Some(pb::EntityRef {
+                id: id.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .claims
+        .into_iter()
+        .map(|c| c.speakers[0].name.clone())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_rename_shows_at_once_in_the_claims_that_name_the_entity() {
     let mut app = TestApp::spawn().await;
     let stored = app.ingest(crate::helpers::worked_example()).await;
     let claim = &stored.claims[0];
     let speaker = claim.speakers[0].clone();
-    // Read once, so the speaker's summary is cached.
+    // Read once, so the speaker's summary is cached, and read the history
+    // twice, so its versions keep the summary and the second page shows it
+    // without looking it up.
     let before = app
         .claims
         .get_claim(pb::GetClaimRequest {
@@ -196,6 +222,11 @@ async fn a_rename_shows_at_once_in_the_claims_that_name_the_entity() {
         .claim
         .unwrap();
     assert_eq!(before.speakers[0].name, speaker.name);
+    for _ in 0..2 {
+        let listed = listed_names(&mut app.claims, &speaker.id).await;
+        assert!(!listed.is_empty());
+        assert!(listed.iter().all(|n| *n == speaker.name), "{listed:?}");
+    }
     app.entities
         .update_entity(rename(&speaker.id, "Renamed Speaker"))
         .await
@@ -212,6 +243,11 @@ async fn a_rename_shows_at_once_in_the_claims_that_name_the_entity() {
         .claim
         .unwrap();
     assert_eq!(after.speakers[0].name, "Renamed Speaker");
+    for _ in 0..2 {
+        let listed = listed_names(&mut app.claims, &speaker.id).await;
+        assert!(!listed.is_empty());
+        assert!(listed.iter().all(|n| n == "Renamed Speaker"), "{listed:?}");
+    }
 }
 
 /// Another `claimdb serve` process on the same database caches the
@@ -251,8 +287,13 @@ async fn a_rename_reaches_the_cache_of_another_server_process_at_once() {
                 .clone()
         }
     };
-    // Read there once, so its cache holds the old name.
+    // Read there once, so its cache holds the old name, and list the
+    // speaker's history there twice, so its versions keep it.
     assert_eq!(name_there(remote.clone()).await, speaker.name);
+    for _ in 0..2 {
+        let listed = listed_names(&mut remote.clone(), &speaker.id).await;
+        assert!(listed.iter().all(|n| *n == speaker.name), "{listed:?}");
+    }
     app.entities
         .update_entity(rename(&speaker.id, "Renamed Elsewhere"))
         .await
@@ -266,4 +307,12 @@ async fn a_rename_reaches_the_cache_of_another_server_process_at_once() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(seen, "Renamed Elsewhere", "still the old name after 2 s");
+    // Its history pages show the new name too: the versions' kept
+    // summaries went with the notification.
+    let listed = listed_names(&mut remote.clone(), &speaker.id).await;
+    assert!(!listed.is_empty());
+    assert!(
+        listed.iter().all(|n| n == "Renamed Elsewhere"),
+        "{listed:?}"
+    );
 }
