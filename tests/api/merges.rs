@@ -3,7 +3,7 @@
 use claimdb::pb::v1 as pb;
 use tonic::Code;
 
-use crate::helpers::{day, person, TestApp};
+use crate::helpers::{article, day, org, person, TestApp};
 use crate::statements::{ingest_one, report, statements_client};
 
 fn with_actor<T>(msg: T) -> tonic::Request<T> {
@@ -259,6 +259,96 @@ async fn merging_entities_moves_their_claims_and_the_old_id_keeps_resolving() {
     assert_eq!(kinds[0].1, "the same person");
     let _ = person("unused");
     app.assert_links_current().await;
+}
+
+/// A claim names its recipient and its carrier only in its snapshot (the
+/// link tables cover speakers and subjects): a merge still finds and
+/// rewrites the claims that name the merged entity there, through the
+/// indexes of migration 0038 rather than by reading every snapshot.
+#[tokio::test]
+async fn merging_an_entity_rewrites_the_claims_it_received_or_carried() {
+    let mut app = TestApp::spawn().await;
+    let mut req = article(
+        "https://c.example/1",
+        &[
+            ("Ana Veloso", "We are ready to talk.", day(6, 18)),
+            ("Bo Li", "The port will reopen.", day(6, 18)),
+        ],
+    );
+    req.claims[0].recipient = Some(org("Kestrel Agency"));
+    req.claims[1].via = Some(org("Kestrel Agency"));
+    req.claims[1].via_text = "in comments carried by the agency".into();
+    let stored = app.ingest(req).await;
+    let dup = stored.claims[0].recipient.clone().unwrap().id;
+    assert_eq!(stored.claims[1].via.clone().unwrap().id, dup);
+    let mut other = article(
+        "https://c.example/2",
+        &[("Ana Veloso", "Talks resume on Monday.", day(6, 19))],
+    );
+    other.claims[0].recipient = Some(org("Kestrel News Agency"));
+    let survivor = app.ingest(other).await.claims[0]
+        .recipient
+        .clone()
+        .unwrap()
+        .id;
+    assert_ne!(dup, survivor);
+
+    let out = app
+        .entities
+        .merge_entities(with_actor(pb::MergeEntitiesRequest {
+            from_id: dup.clone(),
+            into_id: survivor.clone(),
+            reason: "the same agency".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(out.claims_rewritten, 2);
+    for (claim, role) in stored.claims.iter().zip(["recipient", "via"]) {
+        let got = app
+            .claims
+            .get_claim(pb::GetClaimRequest {
+                id: claim.id.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .claim
+            .unwrap();
+        let named = if role == "recipient" {
+            got.recipient
+        } else {
+            got.via
+        };
+        let named = named.unwrap();
+        assert_eq!((role, &*named.id), (role, &*survivor));
+        assert_eq!(named.name, "Kestrel News Agency");
+        let revs = revisions(&mut app, &claim.id).await;
+        assert_eq!(
+            revs.last().map(|r| r.change),
+            Some(pb::RevisionChange::Merged as i32)
+        );
+    }
+
+    // The merge's look-up by recipient and by carrier uses the indexes.
+    let mut tx = app.store.pool().begin().await.unwrap();
+    sqlx::query("SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN SELECT c.id FROM claims c JOIN claim_revisions r \
+           ON r.claim_id = c.id AND r.revision = c.revision \
+         WHERE r.snapshot->>'recipient_id' = $1::text OR r.snapshot->>'via_id' = $1::text",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let plan = plan.join("\n");
+    assert!(plan.contains("claim_revisions_recipient_idx"), "{plan}");
+    assert!(plan.contains("claim_revisions_via_idx"), "{plan}");
 }
 
 #[tokio::test]
